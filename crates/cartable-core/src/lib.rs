@@ -1,0 +1,32 @@
+//! The words of cartable as Rust types: ids, languages, the level and subject
+//! taxonomy, capsule manifests and the rendition sets the media pipeline
+//! produces.
+//!
+//! This crate does no networking and runs no async runtime, so it builds in
+//! seconds and every other crate can lean on it. Start with [`manifest`] to
+//! see what an editor hands to `cartable import capsules`, and
+//! [`renditions`] for what the transcoder hands back.
+
+pub mod catalog;
+pub mod ids;
+pub mod manifest;
+pub mod renditions;
+pub mod taxonomy;
+
+pub use ids::{BlobHash, CapsuleId, IdError, Lang, LevelId, ProgrammeId, SubjectId};
+pub use taxonomy::Taxonomy;
+
+use std::collections::BTreeMap;
+
+/// Text given in several languages, keyed by language code.
+pub type Translations = BTreeMap<Lang, String>;
+
+/// Picks the best text for `want`: that language, then French, English and
+/// Arabic (the platform's three interface languages), then any.
+pub fn pick<'a>(texts: &'a Translations, want: &str) -> Option<&'a str> {
+    [want, "fr", "en", "ar"]
+        .iter()
+        .find_map(|l| texts.get(*l))
+        .or_else(|| texts.values().next())
+        .map(String::as_str)
+}

@@ -1,0 +1,129 @@
+//! HLS playlists (RFC 8216): measuring and rewriting ffmpeg's media
+//! playlists, and writing the master playlist of a capsule.
+//!
+//! Every URI written here is relative and names a content-addressed blob,
+//! so a playlist is itself immutable and can be cached forever.
+
+use cartable_core::renditions::RenditionKind;
+use m3u8_rs::{MasterPlaylist, MediaPlaylist, Playlist, Resolution, VariantStream};
+
+fn parse_media(text: &str) -> Result<MediaPlaylist, String> {
+    match m3u8_rs::parse_playlist_res(text.as_bytes()) {
+        Ok(Playlist::MediaPlaylist(p)) => Ok(p),
+        Ok(Playlist::MasterPlaylist(_)) => Err("expected a media playlist, found a master playlist".into()),
+        Err(_) => Err("not an HLS playlist".into()),
+    }
+}
+
+/// Peak and average bits per second of a byte-range media playlist: the
+/// peak over segments is what HLS's BANDWIDTH attribute must state.
+pub fn measure(text: &str, duration_ms: u64) -> Result<(u64, u64), String> {
+    let playlist = parse_media(text)?;
+    let mut peak = 0u64;
+    let mut total = 0u64;
+    for segment in &playlist.segments {
+        let length = segment.byte_range.as_ref().map(|r| r.length).ok_or("a segment has no byte range")?;
+        let seconds = f64::from(segment.duration).max(0.001);
+        peak = peak.max((length as f64 * 8.0 / seconds).ceil() as u64);
+        total += length;
+    }
+    if playlist.segments.is_empty() {
+        return Err("the playlist has no segment".into());
+    }
+    let average = total * 8 * 1000 / duration_ms.max(1);
+    Ok((peak.max(average), average))
+}
+
+/// Points every segment and the init section of a media playlist at `uri`
+/// (the rendition's blob), keeping the byte ranges.
+pub fn rewrite(text: &str, uri: &str) -> Result<String, String> {
+    let mut playlist = parse_media(text)?;
+    for segment in &mut playlist.segments {
+        segment.uri = uri.to_owned();
+        if let Some(map) = &mut segment.map {
+            map.uri = uri.to_owned();
+        }
+    }
+    let mut out = Vec::new();
+    playlist.write_to(&mut out).map_err(|e| e.to_string())?;
+    String::from_utf8(out).map_err(|e| e.to_string())
+}
+
+/// One line of a master playlist.
+#[derive(Debug, Clone)]
+pub struct Variant {
+    pub uri: String,
+    pub kind: RenditionKind,
+    pub bandwidth: u64,
+    pub average_bandwidth: u64,
+    pub codecs: String,
+    pub resolution: Option<(u32, u32)>,
+}
+
+/// The master playlist listing a capsule's renditions: video from the
+/// lightest up (players start with the first), then audio only, which a
+/// player may fall back to when the network cannot carry any video.
+pub fn master(variants: &[Variant]) -> String {
+    let mut sorted: Vec<&Variant> = variants.iter().collect();
+    sorted.sort_by_key(|v| (v.kind == RenditionKind::Audio, v.bandwidth));
+    let playlist = MasterPlaylist {
+        version: Some(7),
+        independent_segments: true,
+        variants: sorted
+            .into_iter()
+            .map(|v| VariantStream {
+                uri: v.uri.clone(),
+                bandwidth: v.bandwidth,
+                average_bandwidth: Some(v.average_bandwidth),
+                codecs: Some(v.codecs.clone()),
+                resolution: v.resolution.map(|(width, height)| Resolution { width: width.into(), height: height.into() }),
+                ..VariantStream::default()
+            })
+            .collect(),
+        ..MasterPlaylist::default()
+    };
+    let mut out = Vec::new();
+    // Writing to a Vec cannot fail.
+    let _ = playlist.write_to(&mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FFMPEG: &str = "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:4\n#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-PLAYLIST-TYPE:VOD\n\
+        #EXT-X-MAP:URI=\"240p.mp4\",BYTERANGE=\"1377@0\"\n#EXTINF:4.000000,\n#EXT-X-BYTERANGE:126112@1377\n240p.mp4\n\
+        #EXTINF:1.000000,\n#EXT-X-BYTERANGE:47884@127489\n240p.mp4\n#EXT-X-ENDLIST\n";
+
+    #[test]
+    fn bandwidth_is_the_peak_segment_rate() {
+        let (peak, avg) = measure(FFMPEG, 5000).unwrap();
+        assert_eq!(peak, 383_072);
+        assert_eq!(avg, (126_112 + 47_884) * 8 / 5);
+    }
+
+    #[test]
+    fn rewriting_keeps_byte_ranges_and_swaps_every_uri() {
+        let out = rewrite(FFMPEG, "abc.mp4").unwrap();
+        assert!(!out.contains("240p.mp4"), "{out}");
+        assert!(out.contains("URI=\"abc.mp4\",BYTERANGE=\"1377@0\""), "{out}");
+        assert!(out.contains("#EXT-X-BYTERANGE:47884@127489"), "{out}");
+        assert_eq!(out.lines().filter(|l| *l == "abc.mp4").count(), 2, "{out}");
+        assert!(out.contains("#EXT-X-ENDLIST"));
+    }
+
+    #[test]
+    fn a_master_playlist_is_not_a_media_playlist() {
+        assert!(rewrite("#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1\na.m3u8\n", "x").is_err());
+        assert!(measure("garbage", 1).is_err());
+    }
+
+    #[test]
+    fn master_lists_video_lightest_first_then_audio() {
+        let v = |uri: &str, kind, bandwidth| Variant { uri: uri.into(), kind, bandwidth, average_bandwidth: bandwidth, codecs: "c".into(), resolution: None };
+        let text = master(&[v("a.m3u8", RenditionKind::Audio, 70_000), v("h.m3u8", RenditionKind::Video, 900_000), v("l.m3u8", RenditionKind::Video, 400_000)]);
+        let order: Vec<&str> = text.lines().filter(|l| l.ends_with(".m3u8")).collect();
+        assert_eq!(order, ["l.m3u8", "h.m3u8", "a.m3u8"]);
+    }
+}
