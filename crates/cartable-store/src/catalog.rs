@@ -139,15 +139,9 @@ impl Db {
         let Some(row) = sqlx::query(AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await? else {
             return Ok(None);
         };
-        let mut capsule = capsule_from_row(&row)?;
-        let places = sqlx::query("SELECT programme_id, position FROM programme_capsules WHERE capsule_id = $1 ORDER BY programme_id")
-            .bind(id)
-            .fetch_all(&self.pool)
-            .await?;
-        for place in places {
-            let position: i64 = place.try_get("position")?;
-            capsule.programmes.push((self::id(&place, "programme_id")?, u32::try_from(position).unwrap_or(u32::MAX)));
-        }
+        let mut capsules = [capsule_from_row(&row)?];
+        self.attach_programmes(&mut capsules).await?;
+        let [capsule] = capsules;
         Ok(Some(capsule))
     }
 
@@ -207,6 +201,7 @@ impl Db {
                 last_position = row.try_get("position")?;
             }
         }
+        self.attach_programmes(&mut capsules).await?;
         let next = match (more, capsules.last()) {
             (true, Some(_)) if filter.programme.is_some() => Some(Cursor::AfterPosition(last_position)),
             (true, Some(last)) => Some(Cursor::AfterId(last.id.clone())),
@@ -219,7 +214,33 @@ impl Db {
     pub async fn newest_capsules(&self, limit: u32) -> Result<Vec<Capsule>> {
         let sql = format!("SELECT {CAPSULE_COLUMNS} FROM capsules c ORDER BY c.created_at DESC, c.id LIMIT {limit}");
         let rows = sqlx::query(AssertSqlSafe(sql)).fetch_all(&self.pool).await?;
-        rows.iter().map(capsule_from_row).collect()
+        let mut capsules = rows.iter().map(capsule_from_row).collect::<Result<Vec<_>>>()?;
+        self.attach_programmes(&mut capsules).await?;
+        Ok(capsules)
+    }
+
+    /// Fills in the programme places of a page of capsules in one query.
+    async fn attach_programmes(&self, capsules: &mut [Capsule]) -> Result<()> {
+        if capsules.is_empty() {
+            return Ok(());
+        }
+        let placeholders: Vec<String> = (1..=capsules.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT capsule_id, programme_id, position FROM programme_capsules WHERE capsule_id IN ({}) ORDER BY programme_id",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for c in capsules.iter() {
+            query = query.bind(c.id.to_string());
+        }
+        for row in query.fetch_all(&self.pool).await? {
+            let capsule_id: String = row.try_get("capsule_id")?;
+            let position: i64 = row.try_get("position")?;
+            if let Some(c) = capsules.iter_mut().find(|c| c.id.as_str() == capsule_id) {
+                c.programmes.push((id(&row, "programme_id")?, u32::try_from(position).unwrap_or(u32::MAX)));
+            }
+        }
+        Ok(())
     }
 
     pub async fn capsule_count(&self) -> Result<i64> {

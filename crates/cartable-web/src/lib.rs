@@ -1,1 +1,51 @@
-//! placeholder
+//! cartable's HTTP face: the JSON API under `/api/v1`, media delivery under
+//! `/media`, the server-rendered pages under `/{lang}/`, and the operational
+//! endpoints `/healthz` and `/metrics`.
+//!
+//! Handlers are thin: they parse the request, call the store, and map the
+//! result. Start with [`router`], which lists every route.
+
+mod api;
+mod error;
+mod i18n;
+mod media;
+pub mod metrics;
+mod ui;
+
+use axum::Router;
+use axum::routing::get;
+use cartable_core::Taxonomy;
+use cartable_store::{BlobStore, Db};
+use std::sync::Arc;
+
+pub use error::ApiError;
+pub use i18n::UiLang;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub db: Db,
+    pub blobs: BlobStore,
+    pub taxonomy: Taxonomy,
+    pub default_lang: UiLang,
+    pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+}
+
+pub type Shared = Arc<AppState>;
+
+impl AppState {
+    pub fn new(db: Db, blobs: BlobStore, taxonomy: Taxonomy, default_lang: UiLang, metrics: metrics_exporter_prometheus::PrometheusHandle) -> Shared {
+        Arc::new(AppState { db, blobs, taxonomy, default_lang, metrics })
+    }
+}
+
+/// Every route of the platform.
+pub fn router(state: Shared) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(metrics::render))
+        .nest("/api/v1", api::router())
+        .nest("/media", media::router())
+        .merge(ui::router())
+        .layer(axum::middleware::from_fn(metrics::track))
+        .with_state(state)
+}

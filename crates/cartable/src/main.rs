@@ -1,1 +1,112 @@
-fn main() {}
+//! The `cartable` binary: command-line parsing, configuration, logging and
+//! the wiring of the library crates. Each subcommand lives in its own module.
+
+mod config;
+mod demo;
+mod import;
+mod serve;
+
+use anyhow::Context;
+use cartable_core::Taxonomy;
+use cartable_store::{BlobStore, Db};
+use clap::{Parser, Subcommand};
+use config::Config;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "cartable", version, about = "A learning platform for cities and ministries of education")]
+struct Cli {
+    /// Data directory (SQLite file, blobs, scratch space).
+    #[arg(long, global = true, env = "CARTABLE_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// TOML configuration file (see cartable.example.toml).
+    #[arg(long, global = true, env = "CARTABLE_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the platform over HTTP.
+    Serve(serve::Args),
+    /// Import content in bulk.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Media tools.
+    #[command(subcommand)]
+    Media(MediaCommand),
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Import capsules from a CSV or JSON manifest and the media beside it.
+    Capsules(import::Args),
+}
+
+#[derive(Subcommand)]
+enum MediaCommand {
+    /// Transcode one file into a rendition-set directory (as the import does).
+    Transcode(import::TranscodeArgs),
+}
+
+/// What every command works on: the configuration, the database, the blob
+/// store and the taxonomy.
+pub struct App {
+    pub config: Config,
+    pub db: Db,
+    pub blobs: BlobStore,
+    pub taxonomy: Taxonomy,
+}
+
+impl App {
+    async fn open(config: Config) -> anyhow::Result<App> {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
+        let taxonomy = match &config.taxonomy_file {
+            Some(file) => {
+                let text = std::fs::read_to_string(file).with_context(|| format!("cannot read taxonomy file {}", file.display()))?;
+                Taxonomy::from_toml(&text).with_context(|| file.display().to_string())?
+            }
+            None => Taxonomy::builtin()?,
+        };
+        let db = Db::open(&config.database_url()).await.context("cannot open the database")?;
+        let blobs = BlobStore::local(&config.blob_dir()).context("cannot open the blob directory")?;
+        Ok(App { config, db, blobs, taxonomy })
+    }
+}
+
+fn init_logging(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.log_level).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if config.log_format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
+    let mut config = Config::load(cli.config.as_deref())?;
+    if let Some(dir) = cli.data_dir {
+        config.data_dir = dir;
+    }
+    init_logging(&config);
+    match cli.command {
+        Command::Serve(args) => serve::run(config, args).await,
+        Command::Import(ImportCommand::Capsules(args)) => import::run(App::open(config).await?, args).await,
+        Command::Media(MediaCommand::Transcode(args)) => import::transcode_command(args).await,
+    }
+}

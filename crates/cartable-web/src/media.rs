@@ -1,0 +1,142 @@
+//! Media delivery: every blob at `/media/b/{hash}.{ext}`, and as a named
+//! download at `/media/dl/{hash}/{name}`.
+//!
+//! The URLs are content-addressed, so responses are immutable: a strong
+//! ETag (the hash), `Cache-Control: public, max-age=31536000, immutable`,
+//! single byte ranges with If-Range, 304 on If-None-Match, and never a
+//! cookie, so any HTTP cache or CDN in front can hold them.
+
+use crate::{ApiError, Shared};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use cartable_core::BlobHash;
+use std::ops::RangeInclusive;
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
+
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// Read size for streaming a file: large enough that a 1 MB segment is a
+/// handful of reads.
+const CHUNK: usize = 256 * 1024;
+
+pub fn router() -> Router<Shared> {
+    Router::new().route("/b/{file}", get(blob)).route("/dl/{hash}/{name}", get(download))
+}
+
+/// The media type of an extension the platform serves.
+fn content_type(ext: &str) -> Option<&'static str> {
+    Some(match ext {
+        "m3u8" => "application/vnd.apple.mpegurl",
+        "mp4" => "video/mp4",
+        "m4a" => "audio/mp4",
+        "jpg" => "image/jpeg",
+        "png" => "image/png",
+        "vtt" => "text/vtt; charset=utf-8",
+        "pdf" => "application/pdf",
+        "txt" => "text/plain; charset=utf-8",
+        "bin" => "application/octet-stream",
+        _ => return None,
+    })
+}
+
+fn parse_hash(text: &str) -> Result<BlobHash, ApiError> {
+    BlobHash::try_from(text).map_err(|_| ApiError::NotFound("media".into()))
+}
+
+async fn blob(State(state): State<Shared>, Path(file): Path<String>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let (hash, ext) = file.split_once('.').ok_or_else(|| ApiError::NotFound("media".into()))?;
+    let mime = content_type(ext).ok_or_else(|| ApiError::NotFound("media".into()))?;
+    serve(&state, &parse_hash(hash)?, mime, None, &headers).await
+}
+
+async fn download(State(state): State<Shared>, Path((hash, name)): Path<(String, String)>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let ext = name.rsplit_once('.').map_or("bin", |(_, e)| e);
+    let mime = content_type(ext).unwrap_or("application/octet-stream");
+    // Only plain characters in the offered file name: no header injection,
+    // no path in a browser's save dialog.
+    let safe: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect();
+    serve(&state, &parse_hash(&hash)?, mime, Some(&safe), &headers).await
+}
+
+/// Whether an `If-None-Match` or `If-Range` value names this ETag.
+fn names_etag(value: Option<&HeaderValue>, etag: &str) -> bool {
+    value.and_then(|v| v.to_str().ok()).is_some_and(|v| v.split(',').any(|t| {
+        let t = t.trim();
+        t == "*" || t == etag || t.strip_prefix("W/") == Some(etag)
+    }))
+}
+
+/// The single range to send, `Ok(None)` for the whole file, or an error for
+/// a range that lies wholly outside it. Several ranges, or a header that
+/// does not parse, get the whole file, as RFC 9110 allows.
+fn wanted_range(headers: &HeaderMap, etag: &str, size: u64) -> Result<Option<RangeInclusive<u64>>, ApiError> {
+    let Some(range) = headers.get(header::RANGE).and_then(|v| v.to_str().ok()) else { return Ok(None) };
+    if headers.contains_key(header::IF_RANGE) && !names_etag(headers.get(header::IF_RANGE), etag) {
+        return Ok(None);
+    }
+    let Ok(parsed) = http_range_header::parse_range_header(range) else { return Ok(None) };
+    match parsed.validate(size) {
+        Ok(ranges) if ranges.len() == 1 => Ok(ranges.into_iter().next()),
+        Ok(_) => Ok(None),
+        Err(_) => Err(ApiError::RangeNotSatisfiable(size)),
+    }
+}
+
+async fn serve(state: &Shared, hash: &BlobHash, mime: &'static str, download: Option<&str>, headers: &HeaderMap) -> Result<Response, ApiError> {
+    let etag = format!("\"{hash}\"");
+    let local = state.blobs.local_path(hash);
+    let size = match &local {
+        Some(path) => match tokio::fs::metadata(path).await {
+            Ok(m) => Some(m.len()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(e.into()),
+        },
+        None => state.blobs.size(hash).await?,
+    };
+    let size = size.ok_or_else(|| ApiError::NotFound("media".into()))?;
+    let mut response = if names_etag(headers.get(header::IF_NONE_MATCH), &etag) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let range = wanted_range(headers, &etag, size)?;
+        let (start, len) = range.as_ref().map_or((0, size), |r| (*r.start(), r.end() - r.start() + 1));
+        let body = match &local {
+            Some(path) => {
+                let mut file = tokio::fs::File::open(path).await?;
+                if start > 0 {
+                    file.seek(std::io::SeekFrom::Start(start)).await?;
+                }
+                Body::from_stream(tokio_util::io::ReaderStream::with_capacity(file.take(len), CHUNK))
+            }
+            None if len == 0 => Body::empty(),
+            None => Body::from(state.blobs.get_range(hash, start..start + len).await?),
+        };
+        let mut response = Response::new(body);
+        let h = response.headers_mut();
+        h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+        if let Some(r) = &range {
+            *response.status_mut() = StatusCode::PARTIAL_CONTENT;
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes {}-{}/{size}", r.start(), r.end())) {
+                response.headers_mut().insert(header::CONTENT_RANGE, v);
+            }
+        }
+        response
+    };
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE));
+    h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, v);
+    }
+    if let Some(name) = download {
+        if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+            h.insert(header::CONTENT_DISPOSITION, v);
+        }
+    }
+    Ok(response)
+}

@@ -1,0 +1,62 @@
+//! `cartable serve`: opens the data, installs the demo if asked, serves
+//! HTTP until SIGTERM or Ctrl-C, then lets in-flight requests finish and
+//! closes the database cleanly.
+
+use crate::{App, config::Config, demo};
+use anyhow::Context;
+use cartable_web::{AppState, UiLang, metrics};
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Address to listen on, e.g. 127.0.0.1:8080 or 0.0.0.0:80 (port 0 picks a free one).
+    #[arg(long, env = "CARTABLE_LISTEN")]
+    listen: Option<String>,
+    /// Install demo lessons if the catalog is empty.
+    #[arg(long)]
+    demo: bool,
+}
+
+pub async fn run(mut config: Config, args: Args) -> anyhow::Result<ExitCode> {
+    if let Some(listen) = args.listen {
+        config.listen = listen;
+    }
+    let app = App::open(config).await?;
+    if args.demo {
+        demo::install(&app).await.context("cannot install the demo")?;
+    }
+    let handle = metrics::install().map_err(|e| anyhow::anyhow!("cannot start metrics: {e}"))?;
+    let lang = UiLang::parse(&app.config.default_lang).unwrap_or(UiLang::Fr);
+    let listener = tokio::net::TcpListener::bind(&app.config.listen).await.with_context(|| format!("cannot listen on {}", app.config.listen))?;
+    let addr = listener.local_addr()?;
+    let state = AppState::new(app.db.clone(), app.blobs.clone(), app.taxonomy.clone(), lang, handle);
+    let capsules = app.db.capsule_count().await?;
+    // Tests and scripts read this line to find the port.
+    println!("cartable is serving {capsules} capsules at http://{addr}/");
+    tracing::info!(%addr, capsules, "serving");
+    axum::serve(metrics::CountedListener(listener), cartable_web::router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    app.db.close().await;
+    tracing::info!("stopped cleanly");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
