@@ -23,8 +23,10 @@
 #
 # Needs: ffmpeg + ffprobe (with the drawtext filter, libfreetype and libfribidi
 # for Arabic), espeak-ng, sox, jq, iconv, and the fonts-noto-core fonts.
-# Apart from whatever the transcoder does, the output is deterministic: fixed
-# voices and speeds, no timestamps, ffmpeg bitexact flags, one x264 thread.
+# The output is reproducible byte for byte on the same tool versions: fixed
+# voices and speeds, no timestamps, sox in repeatable mode without dither,
+# ffmpeg bitexact flags, one x264 thread for the sources, and the transcoder
+# pinned to one CPU with taskset (util-linux) when it is there.
 
 set -euo pipefail
 export LC_ALL=C.UTF-8 # ${#var} counts characters, not bytes, when wrapping titles
@@ -471,6 +473,16 @@ write_manifest() { # out
 }
 
 # ---------------------------------------------------------------- main
+# x264 under multi-threaded rate control does not always write the same bytes
+# twice (here about one run in four differed). ffmpeg and x264 size their
+# thread pools from the CPU affinity, so pinning the transcoder to one CPU
+# makes re-runs rewrite identical files, whatever the machine's core count.
+PIN=()
+if command -v taskset >/dev/null 2>&1; then
+  cpu=$(awk '/^Cpus_allowed_list/ { split($2, a, /[-,]/); print a[1] }' /proc/self/status 2>/dev/null || true)
+  [[ -z "$cpu" ]] || PIN=(taskset -c "$cpu")
+fi
+
 if [[ -n "$SOURCES_ONLY" ]]; then
   WORK=$SOURCES_ONLY
   OUT=$SOURCES_ONLY
@@ -501,7 +513,7 @@ for id in "${IDS[@]}"; do
   if [[ -n "$SOURCES_ONLY" ]]; then
     ffmpeg -nostdin -hide_banner -loglevel error -y -ss 1 -i "$dir/source.mp4" -frames:v 1 "$SOURCES_ONLY/$id.png"
   else
-    "$CARTABLE" media transcode "$dir/source.mp4" "$OUT/media/$id/" >"$dir/transcode.log" 2>&1 ||
+    "${PIN[@]}" "$CARTABLE" media transcode "$dir/source.mp4" "$OUT/media/$id/" >"$dir/transcode.log" 2>&1 ||
       { cat "$dir/transcode.log" >&2; die "cartable media transcode failed for $id"; }
     [[ -f "$OUT/media/$id/renditions.json" ]] || die "the transcoder wrote no renditions.json for $id"
     rm -rf "$dir" # the source MP4 and WAVs are no longer needed

@@ -11,7 +11,9 @@ pub enum IdError {
         "{kind} \"{value}\" is not valid: use 1 to 64 lowercase ASCII letters, digits and '-', starting with a letter or digit"
     )]
     Slug { kind: &'static str, value: String },
-    #[error("language \"{0}\" is not a language code: use 2 or 3 lowercase letters (ar, fr, en, tr, zgh …)")]
+    #[error(
+        "language \"{0}\" is not a language code: use 2 or 3 lowercase letters (ar, fr, en, tr, zgh …)"
+    )]
     Lang(String),
     #[error("\"{0}\" is not a BLAKE3 hash: expected 64 lowercase hex digits")]
     Hash(String),
@@ -20,7 +22,8 @@ pub enum IdError {
 fn is_slug(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && s.as_bytes()[0] != b'-'
 }
 

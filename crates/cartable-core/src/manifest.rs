@@ -41,7 +41,11 @@ impl fmt::Display for Problem {
         if self.field.is_empty() {
             write!(f, "{}:{}: {}", self.file, self.line, self.message)
         } else {
-            write!(f, "{}:{}: {}: {}", self.file, self.line, self.field, self.message)
+            write!(
+                f,
+                "{}:{}: {}: {}",
+                self.file, self.line, self.field, self.message
+            )
         }
     }
 }
@@ -155,18 +159,32 @@ impl Checker<'_> {
         });
     }
 
-    fn id<T: TryFrom<String, Error = crate::IdError>>(&mut self, field: &str, value: &str) -> Option<T> {
-        T::try_from(value.trim().to_owned()).map_err(|e| self.fail(field, e.to_string())).ok()
+    fn id<T: TryFrom<String, Error = crate::IdError>>(
+        &mut self,
+        field: &str,
+        value: &str,
+    ) -> Option<T> {
+        T::try_from(value.trim().to_owned())
+            .map_err(|e| self.fail(field, e.to_string()))
+            .ok()
     }
 
     fn texts(&mut self, field: &str, raw: &BTreeMap<String, String>, max: usize) -> Translations {
         let mut out = Translations::new();
         for (lang, text) in raw {
-            let Some(lang) = self.id::<Lang>(field, lang) else { continue };
+            let Some(lang) = self.id::<Lang>(field, lang) else {
+                continue;
+            };
             let text = text.trim();
             if text.chars().count() > max {
-                self.fail(field, format!("the {lang} text is longer than {max} characters"));
-            } else if text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+                self.fail(
+                    field,
+                    format!("the {lang} text is longer than {max} characters"),
+                );
+            } else if text
+                .chars()
+                .any(|c| c.is_control() && c != '\n' && c != '\t')
+            {
                 self.fail(field, format!("the {lang} text holds control characters"));
             } else if !text.is_empty() {
                 out.insert(lang, text.to_owned());
@@ -183,7 +201,10 @@ impl Checker<'_> {
             self.fail(field, "is empty");
             return None;
         }
-        if rel.components().any(|c| !matches!(c, Component::Normal(_) | Component::CurDir)) {
+        if rel
+            .components()
+            .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
+        {
             self.fail(field, format!("\"{written}\" must be a path inside the manifest's folder (no absolute path, no \"..\")"));
             return None;
         }
@@ -205,14 +226,26 @@ fn check_media(c: &mut Checker, base: &Path, written: &str) -> Option<MediaSourc
     let set = std::fs::read_to_string(&described)
         .map_err(|e| format!("cannot read {}: {e}", renditions::FILE_NAME))
         .and_then(|text| {
-            serde_json::from_str::<RenditionSet>(&text).map_err(|e| format!("{} is not valid: {e}", renditions::FILE_NAME))
+            serde_json::from_str::<RenditionSet>(&text)
+                .map_err(|e| format!("{} is not valid: {e}", renditions::FILE_NAME))
         })
-        .and_then(|set| set.check_paths().map(|()| set).map_err(|e| format!("{}: {e}", renditions::FILE_NAME)));
+        .and_then(|set| {
+            set.check_paths()
+                .map(|()| set)
+                .map_err(|e| format!("{}: {e}", renditions::FILE_NAME))
+        });
     match set {
         Ok(set) => {
-            let missing = set.renditions.iter().flat_map(|r| [&r.file, &r.playlist]).find(|f| !path.join(f).is_file());
+            let missing = set
+                .renditions
+                .iter()
+                .flat_map(|r| [&r.file, &r.playlist])
+                .find(|f| !path.join(f).is_file());
             if let Some(f) = missing {
-                c.fail("media", format!("\"{written}\" lists \"{f}\" but it is not there"));
+                c.fail(
+                    "media",
+                    format!("\"{written}\" lists \"{f}\" but it is not there"),
+                );
                 return None;
             }
             Some(MediaSource::Transcoded { dir: path, set })
@@ -233,28 +266,53 @@ fn check_capsule(
     let id = c.id::<CapsuleId>("id", &raw.id);
     let lang = c.id::<Lang>("lang", &raw.lang);
     let titles = c.texts("title", &raw.titles, MAX_TITLE);
-    if let Some(lang) = &lang {
-        if !titles.contains_key(lang) {
-            c.fail("title", format!("a title in the capsule's language ({lang}) is required"));
-        }
+    if let Some(lang) = lang.as_ref().filter(|l| !titles.contains_key(*l)) {
+        c.fail(
+            "title",
+            format!("a title in the capsule's language ({lang}) is required"),
+        );
     }
     let summaries = c.texts("summary", &raw.summaries, MAX_SUMMARY);
     let level = c.id::<LevelId>("level", &raw.level);
-    if level.as_ref().is_some_and(|l| taxonomy.level(l.as_str()).is_none()) {
-        c.fail("level", format!("\"{}\" is not a level of the taxonomy", raw.level.trim()));
+    if level
+        .as_ref()
+        .is_some_and(|l| taxonomy.level(l.as_str()).is_none())
+    {
+        c.fail(
+            "level",
+            format!("\"{}\" is not a level of the taxonomy", raw.level.trim()),
+        );
     }
     let subject = c.id::<SubjectId>("subject", &raw.subject);
-    if subject.as_ref().is_some_and(|s| taxonomy.subject(s.as_str()).is_none()) {
-        c.fail("subject", format!("\"{}\" is not a subject of the taxonomy", raw.subject.trim()));
+    if subject
+        .as_ref()
+        .is_some_and(|s| taxonomy.subject(s.as_str()).is_none())
+    {
+        c.fail(
+            "subject",
+            format!(
+                "\"{}\" is not a subject of the taxonomy",
+                raw.subject.trim()
+            ),
+        );
     }
-    let programme = match (raw.programme.as_deref().map(str::trim).filter(|p| !p.is_empty()), raw.position) {
+    let programme = match (
+        raw.programme
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty()),
+        raw.position,
+    ) {
         (None, None) => None,
         (None, Some(_)) => {
             c.fail("programme", "a position is given but no programme");
             None
         }
         (Some(_), None) | (Some(_), Some(0)) => {
-            c.fail("position", "a capsule in a programme needs a position of 1 or more");
+            c.fail(
+                "position",
+                "a capsule in a programme needs a position of 1 or more",
+            );
             None
         }
         (Some(p), Some(pos)) => c.id::<ProgrammeId>("programme", p).map(|p| (p, pos)),
@@ -262,31 +320,60 @@ fn check_capsule(
     let media = check_media(c, base, &raw.media);
     let mut captions = BTreeMap::new();
     for (l, file) in &raw.captions {
-        let (Some(l), Some(path)) = (c.id::<Lang>("captions", l), c.path("captions", base, file)) else { continue };
+        let (Some(l), Some(path)) = (c.id::<Lang>("captions", l), c.path("captions", base, file))
+        else {
+            continue;
+        };
         match std::fs::read(&path) {
-            Ok(bytes) if bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes).starts_with(b"WEBVTT") => {
+            Ok(bytes)
+                if bytes
+                    .strip_prefix(b"\xEF\xBB\xBF")
+                    .unwrap_or(&bytes)
+                    .starts_with(b"WEBVTT") =>
+            {
                 captions.insert(l, path);
             }
-            Ok(_) => c.fail("captions", format!("\"{file}\" is not a WebVTT file (it must start with WEBVTT)")),
+            Ok(_) => c.fail(
+                "captions",
+                format!("\"{file}\" is not a WebVTT file (it must start with WEBVTT)"),
+            ),
             Err(e) => c.fail("captions", format!("cannot read \"{file}\": {e}")),
         }
     }
     let mut attachments = Vec::new();
     for file in raw.attachments.iter().filter(|f| !f.trim().is_empty()) {
-        let Some(path) = c.path("attachments", base, file) else { continue };
+        let Some(path) = c.path("attachments", base, file) else {
+            continue;
+        };
         match std::fs::metadata(&path) {
             Ok(m) if m.is_file() && m.len() <= MAX_ATTACHMENT_BYTES => attachments.push(path),
-            Ok(m) if m.is_file() => c.fail("attachments", format!("\"{file}\" is larger than 50 MB")),
+            Ok(m) if m.is_file() => {
+                c.fail("attachments", format!("\"{file}\" is larger than 50 MB"))
+            }
             Ok(_) => c.fail("attachments", format!("\"{file}\" is not a file")),
             Err(e) => c.fail("attachments", format!("cannot read \"{file}\": {e}")),
         }
     }
-    let tags: Vec<String> = raw.tags.iter().map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect();
+    let tags: Vec<String> = raw
+        .tags
+        .iter()
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .collect();
     if tags.len() > MAX_TAGS || tags.iter().any(|t| t.chars().count() > 64) {
-        c.fail("tags", format!("at most {MAX_TAGS} tags of at most 64 characters each"));
+        c.fail(
+            "tags",
+            format!("at most {MAX_TAGS} tags of at most 64 characters each"),
+        );
     }
-    let transcript = raw.transcript.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
-    if transcript.as_ref().is_some_and(|t| t.len() > MAX_TRANSCRIPT) {
+    let transcript = raw
+        .transcript
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty());
+    if transcript
+        .as_ref()
+        .is_some_and(|t| t.len() > MAX_TRANSCRIPT)
+    {
         c.fail("transcript", "is longer than 200,000 bytes");
     }
     if !c.problems.is_empty() {
@@ -309,40 +396,76 @@ fn check_capsule(
     })
 }
 
-fn check_programme(c: &mut Checker, raw: RawProgramme, taxonomy: &Taxonomy) -> Option<ProgrammeEntry> {
+fn check_programme(
+    c: &mut Checker,
+    raw: RawProgramme,
+    taxonomy: &Taxonomy,
+) -> Option<ProgrammeEntry> {
     let id = c.id::<ProgrammeId>("id", &raw.id);
     let titles = c.texts("title", &raw.titles, MAX_TITLE);
     if titles.is_empty() {
         c.fail("title", "a programme needs a title");
     }
     let summaries = c.texts("summary", &raw.summaries, MAX_SUMMARY);
-    let level = raw.level.as_deref().filter(|s| !s.trim().is_empty()).and_then(|l| c.id::<LevelId>("level", l));
-    if level.as_ref().is_some_and(|l| taxonomy.level(l.as_str()).is_none()) {
+    let level = raw
+        .level
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .and_then(|l| c.id::<LevelId>("level", l));
+    if level
+        .as_ref()
+        .is_some_and(|l| taxonomy.level(l.as_str()).is_none())
+    {
         c.fail("level", "is not a level of the taxonomy");
     }
-    let subject = raw.subject.as_deref().filter(|s| !s.trim().is_empty()).and_then(|s| c.id::<SubjectId>("subject", s));
-    if subject.as_ref().is_some_and(|s| taxonomy.subject(s.as_str()).is_none()) {
+    let subject = raw
+        .subject
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .and_then(|s| c.id::<SubjectId>("subject", s));
+    if subject
+        .as_ref()
+        .is_some_and(|s| taxonomy.subject(s.as_str()).is_none())
+    {
         c.fail("subject", "is not a subject of the taxonomy");
     }
     if !c.problems.is_empty() {
         return None;
     }
-    Some(ProgrammeEntry { line: c.line, id: id?, titles, summaries, level, subject })
+    Some(ProgrammeEntry {
+        line: c.line,
+        id: id?,
+        titles,
+        summaries,
+        level,
+        subject,
+    })
 }
 
 impl Manifest {
     /// Reads and validates the manifest at `path` (`.json`, else CSV).
     /// `known_programme` says whether a programme not declared in the
     /// manifest already exists in the catalog.
-    pub fn read(path: &Path, taxonomy: &Taxonomy, known_programme: &dyn Fn(&str) -> bool) -> Manifest {
+    pub fn read(
+        path: &Path,
+        taxonomy: &Taxonomy,
+        known_programme: &dyn Fn(&str) -> bool,
+    ) -> Manifest {
         let file = path.display().to_string();
         let base = path.parent().unwrap_or(Path::new("."));
         let fail = |message: String| Manifest {
-            problems: vec![Problem { file: file.clone(), line: 0, field: String::new(), message }],
+            problems: vec![Problem {
+                file: file.clone(),
+                line: 0,
+                field: String::new(),
+                message,
+            }],
             ..Manifest::default()
         };
         match std::fs::metadata(path) {
-            Ok(m) if m.len() > MAX_MANIFEST_BYTES => return fail("the manifest is larger than 64 MB".into()),
+            Ok(m) if m.len() > MAX_MANIFEST_BYTES => {
+                return fail("the manifest is larger than 64 MB".into());
+            }
             Ok(m) if !m.is_file() => return fail("the manifest is not a file".into()),
             Err(e) => return fail(format!("cannot read the manifest: {e}")),
             Ok(_) => {}
@@ -354,14 +477,21 @@ impl Manifest {
         let Ok(text) = String::from_utf8(bytes) else {
             return fail("the manifest is not UTF-8 text".into());
         };
-        let is_json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        let is_json = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
         let mut manifest = if is_json {
             read_json(&file, base, &text, taxonomy)
         } else {
             read_csv(&file, base, &text, taxonomy)
         };
         if manifest.capsules.is_empty() && manifest.problems.is_empty() {
-            manifest.problems.push(Problem { file: file.clone(), line: 1, field: String::new(), message: "the manifest lists no capsule".into() });
+            manifest.problems.push(Problem {
+                file: file.clone(),
+                line: 1,
+                field: String::new(),
+                message: "the manifest lists no capsule".into(),
+            });
         }
         manifest.check_whole(&file, known_programme);
         manifest
@@ -383,16 +513,28 @@ impl Manifest {
         let declared: HashSet<&str> = self.programmes.iter().map(|p| p.id.as_str()).collect();
         for c in &self.capsules {
             if let Some(first) = ids.insert(c.id.as_str(), c.line) {
-                problems.push(problem(c.line, "id", format!("\"{}\" is already used on line {first}", c.id)));
+                problems.push(problem(
+                    c.line,
+                    "id",
+                    format!("\"{}\" is already used on line {first}", c.id),
+                ));
                 bad_lines.insert(c.line);
             }
             if let Some((p, pos)) = &c.programme {
                 if !declared.contains(p.as_str()) && !known_programme(p.as_str()) {
-                    problems.push(problem(c.line, "programme", format!("\"{p}\" is neither declared in this manifest nor in the catalog")));
+                    problems.push(problem(
+                        c.line,
+                        "programme",
+                        format!("\"{p}\" is neither declared in this manifest nor in the catalog"),
+                    ));
                     bad_lines.insert(c.line);
                 }
                 if let Some(first) = positions.insert((p.as_str(), *pos), c.line) {
-                    problems.push(problem(c.line, "position", format!("position {pos} of \"{p}\" is already taken on line {first}")));
+                    problems.push(problem(
+                        c.line,
+                        "position",
+                        format!("position {pos} of \"{p}\" is already taken on line {first}"),
+                    ));
                     bad_lines.insert(c.line);
                 }
             }
@@ -400,7 +542,11 @@ impl Manifest {
         let mut seen = HashSet::new();
         for p in &self.programmes {
             if !seen.insert(p.id.as_str()) {
-                problems.push(problem(p.line, "id", format!("programme \"{}\" is declared twice", p.id)));
+                problems.push(problem(
+                    p.line,
+                    "id",
+                    format!("programme \"{}\" is declared twice", p.id),
+                ));
             }
         }
         self.capsules.retain(|c| !bad_lines.contains(&c.line));
@@ -411,7 +557,9 @@ impl Manifest {
 
 /// The 1-based line on which `part`, a slice of `whole`, starts.
 fn line_of(whole: &str, part: &str) -> usize {
-    let offset = (part.as_ptr() as usize).saturating_sub(whole.as_ptr() as usize).min(whole.len());
+    let offset = (part.as_ptr() as usize)
+        .saturating_sub(whole.as_ptr() as usize)
+        .min(whole.len());
     whole[..offset].bytes().filter(|b| *b == b'\n').count() + 1
 }
 
@@ -420,22 +568,39 @@ fn read_json(file: &str, base: &Path, text: &str, taxonomy: &Taxonomy) -> Manife
     let raw: RawJson = match serde_json::from_str(text) {
         Ok(raw) => raw,
         Err(e) => {
-            manifest.problems.push(Problem { file: file.into(), line: e.line(), field: String::new(), message: format!("not a valid manifest: {e}") });
+            manifest.problems.push(Problem {
+                file: file.into(),
+                line: e.line(),
+                field: String::new(),
+                message: format!("not a valid manifest: {e}"),
+            });
             return manifest;
         }
     };
     for value in raw.programmes {
-        let mut c = Checker { file, line: line_of(text, value.get()), problems: vec![] };
+        let mut c = Checker {
+            file,
+            line: line_of(text, value.get()),
+            problems: vec![],
+        };
         match serde_json::from_str::<RawProgramme>(value.get()) {
-            Ok(p) => manifest.programmes.extend(check_programme(&mut c, p, taxonomy)),
+            Ok(p) => manifest
+                .programmes
+                .extend(check_programme(&mut c, p, taxonomy)),
             Err(e) => c.fail("", format!("not a valid programme: {e}")),
         }
         manifest.problems.append(&mut c.problems);
     }
     for value in raw.capsules {
-        let mut c = Checker { file, line: line_of(text, value.get()), problems: vec![] };
+        let mut c = Checker {
+            file,
+            line: line_of(text, value.get()),
+            problems: vec![],
+        };
         match serde_json::from_str::<RawCapsule>(value.get()) {
-            Ok(raw) => manifest.capsules.extend(check_capsule(&mut c, base, raw, taxonomy)),
+            Ok(raw) => manifest
+                .capsules
+                .extend(check_capsule(&mut c, base, raw, taxonomy)),
             Err(e) => c.fail("", format!("not a valid capsule: {e}")),
         }
         manifest.problems.append(&mut c.problems);
@@ -443,29 +608,59 @@ fn read_json(file: &str, base: &Path, text: &str, taxonomy: &Taxonomy) -> Manife
     manifest
 }
 
-const CSV_COLUMNS: &[&str] = &["id", "lang", "title", "summary", "level", "subject", "programme", "position", "programme_title", "media", "captions", "transcript", "attachments", "tags"];
+const CSV_COLUMNS: &[&str] = &[
+    "id",
+    "lang",
+    "title",
+    "summary",
+    "level",
+    "subject",
+    "programme",
+    "position",
+    "programme_title",
+    "media",
+    "captions",
+    "transcript",
+    "attachments",
+    "tags",
+];
 const CSV_PER_LANGUAGE: &[&str] = &["title_", "summary_", "programme_title_", "captions_"];
 
 fn read_csv(file: &str, base: &Path, text: &str, taxonomy: &Taxonomy) -> Manifest {
     let mut manifest = Manifest::default();
-    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(text.as_bytes());
-    let header_problem = |message: String| Problem { file: file.into(), line: 1, field: String::new(), message };
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let header_problem = |message: String| Problem {
+        file: file.into(),
+        line: 1,
+        field: String::new(),
+        message,
+    };
     let headers = match reader.headers() {
         Ok(h) => h.iter().map(|h| h.trim().to_owned()).collect::<Vec<_>>(),
         Err(e) => {
-            manifest.problems.push(header_problem(format!("cannot read the header row: {e}")));
+            manifest
+                .problems
+                .push(header_problem(format!("cannot read the header row: {e}")));
             return manifest;
         }
     };
     for h in &headers {
-        let per_lang = CSV_PER_LANGUAGE.iter().any(|p| h.strip_prefix(p).is_some_and(|l| Lang::try_from(l).is_ok()));
+        let per_lang = CSV_PER_LANGUAGE
+            .iter()
+            .any(|p| h.strip_prefix(p).is_some_and(|l| Lang::try_from(l).is_ok()));
         if !CSV_COLUMNS.contains(&h.as_str()) && !per_lang {
-            manifest.problems.push(header_problem(format!("unknown column \"{h}\"")));
+            manifest
+                .problems
+                .push(header_problem(format!("unknown column \"{h}\"")));
         }
     }
     for required in ["id", "lang", "title", "level", "subject", "media"] {
         if !headers.iter().any(|h| h == required) {
-            manifest.problems.push(header_problem(format!("the required column \"{required}\" is missing")));
+            manifest.problems.push(header_problem(format!(
+                "the required column \"{required}\" is missing"
+            )));
         }
     }
     if !manifest.problems.is_empty() {
@@ -477,18 +672,37 @@ fn read_csv(file: &str, base: &Path, text: &str, taxonomy: &Taxonomy) -> Manifes
             Ok(r) => r,
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line() as usize);
-                manifest.problems.push(Problem { file: file.into(), line, field: String::new(), message: format!("not a valid CSV row: {e}") });
+                manifest.problems.push(Problem {
+                    file: file.into(),
+                    line,
+                    field: String::new(),
+                    message: format!("not a valid CSV row: {e}"),
+                });
                 continue;
             }
         };
         let line = record.position().map_or(0, |p| p.line() as usize);
-        let mut c = Checker { file, line, problems: vec![] };
-        let cell = |name: &str| headers.iter().position(|h| h == name).and_then(|i| record.get(i)).unwrap_or("").trim();
+        let mut c = Checker {
+            file,
+            line,
+            problems: vec![],
+        };
+        let cell = |name: &str| {
+            headers
+                .iter()
+                .position(|h| h == name)
+                .and_then(|i| record.get(i))
+                .unwrap_or("")
+                .trim()
+        };
         let per_lang = |prefix: &str, plain: &str| {
             let mut out: BTreeMap<String, String> = headers
                 .iter()
                 .zip(record.iter())
-                .filter_map(|(h, v)| h.strip_prefix(prefix).map(|l| (l.to_owned(), v.trim().to_owned())))
+                .filter_map(|(h, v)| {
+                    h.strip_prefix(prefix)
+                        .map(|l| (l.to_owned(), v.trim().to_owned()))
+                })
                 .filter(|(_, v)| !v.is_empty())
                 .collect();
             if !cell(plain).is_empty() {
@@ -498,9 +712,18 @@ fn read_csv(file: &str, base: &Path, text: &str, taxonomy: &Taxonomy) -> Manifes
         };
         let position = match cell("position") {
             "" => None,
-            p => p.parse::<u32>().map_err(|_| c.fail("position", format!("\"{p}\" is not a whole number"))).ok(),
+            p => p
+                .parse::<u32>()
+                .map_err(|_| c.fail("position", format!("\"{p}\" is not a whole number")))
+                .ok(),
         };
-        let split = |name: &str| cell(name).split(';').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect::<Vec<_>>();
+        let split = |name: &str| {
+            cell(name)
+                .split(';')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+        };
         let raw = RawCapsule {
             id: cell("id").into(),
             lang: cell("lang").into(),
@@ -518,17 +741,31 @@ fn read_csv(file: &str, base: &Path, text: &str, taxonomy: &Taxonomy) -> Manifes
         };
         let programme_titles = per_lang("programme_title_", "programme_title");
         if let (Some(p), false) = (&raw.programme, programme_titles.is_empty()) {
-            programmes.entry(p.clone()).or_insert((line, programme_titles));
+            programmes
+                .entry(p.clone())
+                .or_insert((line, programme_titles));
         }
         if c.problems.is_empty() {
-            manifest.capsules.extend(check_capsule(&mut c, base, raw, taxonomy));
+            manifest
+                .capsules
+                .extend(check_capsule(&mut c, base, raw, taxonomy));
         }
         manifest.problems.append(&mut c.problems);
     }
     for (id, (line, titles)) in programmes {
-        let mut c = Checker { file, line, problems: vec![] };
-        let raw = RawProgramme { id, titles, ..RawProgramme::default() };
-        manifest.programmes.extend(check_programme(&mut c, raw, taxonomy));
+        let mut c = Checker {
+            file,
+            line,
+            problems: vec![],
+        };
+        let raw = RawProgramme {
+            id,
+            titles,
+            ..RawProgramme::default()
+        };
+        manifest
+            .programmes
+            .extend(check_programme(&mut c, raw, taxonomy));
         manifest.problems.append(&mut c.problems);
     }
     manifest

@@ -75,11 +75,15 @@ impl Taxonomy {
 
     /// The level's label in `lang`, falling back to another language, then the id.
     pub fn level_label<'a>(&'a self, id: &'a str, lang: &str) -> &'a str {
-        self.level(id).and_then(|l| pick(&l.label, lang)).unwrap_or(id)
+        self.level(id)
+            .and_then(|l| pick(&l.label, lang))
+            .unwrap_or(id)
     }
 
     pub fn subject_label<'a>(&'a self, id: &'a str, lang: &str) -> &'a str {
-        self.subject(id).and_then(|s| pick(&s.label, lang)).unwrap_or(id)
+        self.subject(id)
+            .and_then(|s| pick(&s.label, lang))
+            .unwrap_or(id)
     }
 }
 
@@ -90,7 +94,16 @@ mod tests {
     #[test]
     fn the_builtin_taxonomy_covers_the_moroccan_system_in_three_languages() {
         let t = Taxonomy::builtin().expect("builtin taxonomy parses");
-        for id in ["primary-1", "primary-6", "secondary-3", "common-core", "bac-1", "bac-2", "cpge", "literacy"] {
+        for id in [
+            "primary-1",
+            "primary-6",
+            "secondary-3",
+            "common-core",
+            "bac-1",
+            "bac-2",
+            "cpge",
+            "literacy",
+        ] {
             let level = t.level(id).unwrap_or_else(|| panic!("level {id} missing"));
             for lang in ["ar", "fr", "en"] {
                 assert!(level.label.contains_key(lang), "{id} has no {lang} label");
@@ -102,6 +115,9 @@ mod tests {
     #[test]
     fn a_duplicate_level_is_refused() {
         let text = "[[level]]\nid='a'\ncycle='primary'\nlabel={en='A'}\n[[level]]\nid='a'\ncycle='primary'\nlabel={en='A'}\n[[subject]]\nid='s'\nlabel={en='S'}\n";
-        assert!(matches!(Taxonomy::from_toml(text), Err(TaxonomyError::Duplicate("level", _))));
+        assert!(matches!(
+            Taxonomy::from_toml(text),
+            Err(TaxonomyError::Duplicate("level", _))
+        ));
     }
 }

@@ -10,7 +10,9 @@ use m3u8_rs::{MasterPlaylist, MediaPlaylist, Playlist, Resolution, VariantStream
 fn parse_media(text: &str) -> Result<MediaPlaylist, String> {
     match m3u8_rs::parse_playlist_res(text.as_bytes()) {
         Ok(Playlist::MediaPlaylist(p)) => Ok(p),
-        Ok(Playlist::MasterPlaylist(_)) => Err("expected a media playlist, found a master playlist".into()),
+        Ok(Playlist::MasterPlaylist(_)) => {
+            Err("expected a media playlist, found a master playlist".into())
+        }
         Err(_) => Err("not an HLS playlist".into()),
     }
 }
@@ -22,7 +24,11 @@ pub fn measure(text: &str, duration_ms: u64) -> Result<(u64, u64), String> {
     let mut peak = 0u64;
     let mut total = 0u64;
     for segment in &playlist.segments {
-        let length = segment.byte_range.as_ref().map(|r| r.length).ok_or("a segment has no byte range")?;
+        let length = segment
+            .byte_range
+            .as_ref()
+            .map(|r| r.length)
+            .ok_or("a segment has no byte range")?;
         let seconds = f64::from(segment.duration).max(0.001);
         peak = peak.max((length as f64 * 8.0 / seconds).ceil() as u64);
         total += length;
@@ -76,7 +82,10 @@ pub fn master(variants: &[Variant]) -> String {
                 bandwidth: v.bandwidth,
                 average_bandwidth: Some(v.average_bandwidth),
                 codecs: Some(v.codecs.clone()),
-                resolution: v.resolution.map(|(width, height)| Resolution { width: width.into(), height: height.into() }),
+                resolution: v.resolution.map(|(width, height)| Resolution {
+                    width: width.into(),
+                    height: height.into(),
+                }),
                 ..VariantStream::default()
             })
             .collect(),
@@ -107,7 +116,10 @@ mod tests {
     fn rewriting_keeps_byte_ranges_and_swaps_every_uri() {
         let out = rewrite(FFMPEG, "abc.mp4").unwrap();
         assert!(!out.contains("240p.mp4"), "{out}");
-        assert!(out.contains("URI=\"abc.mp4\",BYTERANGE=\"1377@0\""), "{out}");
+        assert!(
+            out.contains("URI=\"abc.mp4\",BYTERANGE=\"1377@0\""),
+            "{out}"
+        );
         assert!(out.contains("#EXT-X-BYTERANGE:47884@127489"), "{out}");
         assert_eq!(out.lines().filter(|l| *l == "abc.mp4").count(), 2, "{out}");
         assert!(out.contains("#EXT-X-ENDLIST"));
@@ -121,8 +133,19 @@ mod tests {
 
     #[test]
     fn master_lists_video_lightest_first_then_audio() {
-        let v = |uri: &str, kind, bandwidth| Variant { uri: uri.into(), kind, bandwidth, average_bandwidth: bandwidth, codecs: "c".into(), resolution: None };
-        let text = master(&[v("a.m3u8", RenditionKind::Audio, 70_000), v("h.m3u8", RenditionKind::Video, 900_000), v("l.m3u8", RenditionKind::Video, 400_000)]);
+        let v = |uri: &str, kind, bandwidth| Variant {
+            uri: uri.into(),
+            kind,
+            bandwidth,
+            average_bandwidth: bandwidth,
+            codecs: "c".into(),
+            resolution: None,
+        };
+        let text = master(&[
+            v("a.m3u8", RenditionKind::Audio, 70_000),
+            v("h.m3u8", RenditionKind::Video, 900_000),
+            v("l.m3u8", RenditionKind::Video, 400_000),
+        ]);
         let order: Vec<&str> = text.lines().filter(|l| l.ends_with(".m3u8")).collect();
         assert_eq!(order, ["l.m3u8", "h.m3u8", "a.m3u8"]);
     }

@@ -10,7 +10,9 @@ use tokio::process::Command;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MediaError {
-    #[error("{0} not found: install it with your package manager (for example `apt-get install ffmpeg`); it is needed to import video and audio")]
+    #[error(
+        "{0} not found: install it with your package manager (for example `apt-get install ffmpeg`); it is needed to import video and audio"
+    )]
     ToolMissing(&'static str),
     #[error("{file}: ffmpeg cannot read this media file: {detail}")]
     Unreadable { file: PathBuf, detail: String },
@@ -23,7 +25,11 @@ pub enum MediaError {
 /// The last meaningful lines ffmpeg printed, enough to say what went wrong.
 fn tail(stderr: &[u8]) -> String {
     let text = String::from_utf8_lossy(stderr);
-    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
     lines[lines.len().saturating_sub(3)..].join(" / ")
 }
 
@@ -46,7 +52,10 @@ where
     if output.status.success() {
         Ok(output.stdout)
     } else {
-        Err(MediaError::Unreadable { file: source.to_owned(), detail: tail(&output.stderr) })
+        Err(MediaError::Unreadable {
+            file: source.to_owned(),
+            detail: tail(&output.stderr),
+        })
     }
 }
 
@@ -88,7 +97,10 @@ async fn probe_json(file: &Path) -> Result<ProbeJson, MediaError> {
         file,
     )
     .await?;
-    serde_json::from_slice(&out).map_err(|e| MediaError::Unreadable { file: file.to_owned(), detail: format!("ffprobe gave no usable answer: {e}") })
+    serde_json::from_slice(&out).map_err(|e| MediaError::Unreadable {
+        file: file.to_owned(),
+        detail: format!("ffprobe gave no usable answer: {e}"),
+    })
 }
 
 pub async fn probe(file: &Path) -> Result<Probe, MediaError> {
@@ -97,22 +109,46 @@ pub async fn probe(file: &Path) -> Result<Probe, MediaError> {
     let video = json
         .streams
         .iter()
-        .find(|s| s.codec_type.as_deref() == Some("video") && s.disposition.get("attached_pic").copied().unwrap_or(0) == 0)
+        .find(|s| {
+            s.codec_type.as_deref() == Some("video")
+                && s.disposition.get("attached_pic").copied().unwrap_or(0) == 0
+        })
         .and_then(|s| Some((s.width?, s.height?)));
-    let has_audio = json.streams.iter().any(|s| s.codec_type.as_deref() == Some("audio"));
-    let seconds: f64 = json.format.and_then(|f| f.duration).and_then(|d| d.parse().ok()).unwrap_or(0.0);
+    let has_audio = json
+        .streams
+        .iter()
+        .any(|s| s.codec_type.as_deref() == Some("audio"));
+    let seconds: f64 = json
+        .format
+        .and_then(|f| f.duration)
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(0.0);
     if video.is_none() && !has_audio {
-        return Err(MediaError::Unsupported { file: file.to_owned(), detail: "it holds neither video nor audio".into() });
+        return Err(MediaError::Unsupported {
+            file: file.to_owned(),
+            detail: "it holds neither video nor audio".into(),
+        });
     }
-    if !(seconds > 0.0) {
-        return Err(MediaError::Unsupported { file: file.to_owned(), detail: "its duration is unknown or zero".into() });
+    if seconds.is_nan() || seconds <= 0.0 {
+        return Err(MediaError::Unsupported {
+            file: file.to_owned(),
+            detail: "its duration is unknown or zero".into(),
+        });
     }
-    Ok(Probe { duration_ms: (seconds * 1000.0).round() as u64, video, has_audio })
+    Ok(Probe {
+        duration_ms: (seconds * 1000.0).round() as u64,
+        video,
+        has_audio,
+    })
 }
 
 /// The H.264 level of a transcoded file's video, for its codecs string.
 pub async fn h264_level(file: &Path) -> Result<u8, MediaError> {
     let json = probe_json(file).await?;
-    let level = json.streams.iter().find(|s| s.codec_type.as_deref() == Some("video")).and_then(|s| s.level);
+    let level = json
+        .streams
+        .iter()
+        .find(|s| s.codec_type.as_deref() == Some("video"))
+        .and_then(|s| s.level);
     Ok(level.and_then(|l| u8::try_from(l).ok()).unwrap_or(30))
 }

@@ -34,7 +34,8 @@ fn location(hash: &BlobHash) -> StorePath {
 }
 
 fn hash_of(bytes: &[u8]) -> BlobHash {
-    BlobHash::try_from(blake3::hash(bytes).to_hex().as_str()).unwrap_or_else(|_| unreachable!("blake3 hex is a valid hash"))
+    BlobHash::try_from(blake3::hash(bytes).to_hex().as_str())
+        .unwrap_or_else(|_| unreachable!("blake3 hex is a valid hash"))
 }
 
 impl BlobStore {
@@ -43,12 +44,17 @@ impl BlobStore {
         std::fs::create_dir_all(dir)?;
         let root = dir.canonicalize()?;
         let store = LocalFileSystem::new_with_prefix(&root)?;
-        Ok(BlobStore { store: Arc::new(store), local_root: Some(root) })
+        Ok(BlobStore {
+            store: Arc::new(store),
+            local_root: Some(root),
+        })
     }
 
     /// The file holding a blob, when the store is a local directory.
     pub fn local_path(&self, hash: &BlobHash) -> Option<PathBuf> {
-        self.local_root.as_ref().map(|root| root.join(&hash.as_str()[..2]).join(hash.as_str()))
+        self.local_root
+            .as_ref()
+            .map(|root| root.join(&hash.as_str()[..2]).join(hash.as_str()))
     }
 
     pub async fn exists(&self, hash: &BlobHash) -> Result<bool> {
@@ -80,14 +86,16 @@ impl BlobStore {
     /// whole in memory. Returns its hash and size.
     pub async fn put_file(&self, file: &Path) -> Result<(BlobHash, u64)> {
         let path = file.to_owned();
-        let (hash, size) = tokio::task::spawn_blocking(move || -> std::io::Result<(BlobHash, u64)> {
-            let mut hasher = blake3::Hasher::new();
-            let size = std::io::copy(&mut std::fs::File::open(&path)?, &mut hasher)?;
-            let hash = BlobHash::try_from(hasher.finalize().to_hex().as_str()).map_err(std::io::Error::other)?;
-            Ok((hash, size))
-        })
-        .await
-        .map_err(std::io::Error::other)??;
+        let (hash, size) =
+            tokio::task::spawn_blocking(move || -> std::io::Result<(BlobHash, u64)> {
+                let mut hasher = blake3::Hasher::new();
+                let size = std::io::copy(&mut std::fs::File::open(&path)?, &mut hasher)?;
+                let hash = BlobHash::try_from(hasher.finalize().to_hex().as_str())
+                    .map_err(std::io::Error::other)?;
+                Ok((hash, size))
+            })
+            .await
+            .map_err(std::io::Error::other)??;
         if self.exists(&hash).await? {
             return Ok((hash, size));
         }
@@ -128,7 +136,10 @@ mod tests {
         let file = dir.path().join("f");
         std::fs::write(&file, vec![7u8; 3 * CHUNK + 5]).unwrap();
         let (a, size) = store.put_file(&file).await.unwrap();
-        let b = store.put_bytes(Bytes::from(vec![7u8; 3 * CHUNK + 5])).await.unwrap();
+        let b = store
+            .put_bytes(Bytes::from(vec![7u8; 3 * CHUNK + 5]))
+            .await
+            .unwrap();
         assert_eq!(a, b);
         assert_eq!(size, 3 * CHUNK as u64 + 5);
         let on_disk = std::fs::read(store.local_path(&a).unwrap()).unwrap();

@@ -49,8 +49,7 @@ fn id<T: TryFrom<String>>(row: &AnyRow, column: &str) -> Result<T> {
     T::try_from(text.clone()).map_err(|_| StoreError::Corrupt(format!("{column} \"{text}\"")))
 }
 
-const CAPSULE_COLUMNS: &str =
-    "c.id, c.lang, c.level, c.subject, c.titles, c.summaries, c.media, c.captions, c.transcript, c.attachments, c.tags, c.updated_at";
+const CAPSULE_COLUMNS: &str = "c.id, c.lang, c.level, c.subject, c.titles, c.summaries, c.media, c.captions, c.transcript, c.attachments, c.tags, c.updated_at";
 
 fn capsule_from_row(row: &AnyRow) -> Result<Capsule> {
     Ok(Capsule {
@@ -105,7 +104,10 @@ impl Db {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("DELETE FROM programme_capsules WHERE capsule_id = $1").bind(capsule.id.as_str()).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM programme_capsules WHERE capsule_id = $1")
+            .bind(capsule.id.as_str())
+            .execute(&mut *tx)
+            .await?;
         for (programme, position) in &capsule.programmes {
             sqlx::query("INSERT INTO programme_capsules (programme_id, capsule_id, position) VALUES ($1, $2, $3)")
                 .bind(programme.as_str())
@@ -136,7 +138,11 @@ impl Db {
 
     pub async fn capsule(&self, id: &str) -> Result<Option<Capsule>> {
         let sql = format!("SELECT {CAPSULE_COLUMNS} FROM capsules c WHERE c.id = $1");
-        let Some(row) = sqlx::query(AssertSqlSafe(sql)).bind(id).fetch_optional(&self.pool).await? else {
+        let Some(row) = sqlx::query(AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+        else {
             return Ok(None);
         };
         let mut capsules = [capsule_from_row(&row)?];
@@ -148,7 +154,12 @@ impl Db {
     /// One page of capsules matching `filter`: in programme order when a
     /// programme is given, otherwise by id. Keyset pagination keeps every
     /// page as cheap as the first.
-    pub async fn capsules(&self, filter: &CapsuleFilter, after: Option<&Cursor>, limit: u32) -> Result<CapsulePage> {
+    pub async fn capsules(
+        &self,
+        filter: &CapsuleFilter,
+        after: Option<&Cursor>,
+        limit: u32,
+    ) -> Result<CapsulePage> {
         let mut sql = format!("SELECT {CAPSULE_COLUMNS}");
         let mut binds: Vec<String> = Vec::new();
         let mut conditions: Vec<String> = Vec::new();
@@ -157,13 +168,19 @@ impl Db {
             format!("${}", binds.len())
         };
         if let Some(programme) = &filter.programme {
-            sql.push_str(", pc.position FROM capsules c JOIN programme_capsules pc ON pc.capsule_id = c.id");
+            sql.push_str(
+                ", pc.position FROM capsules c JOIN programme_capsules pc ON pc.capsule_id = c.id",
+            );
             let p = bind(programme.to_string(), &mut binds);
             conditions.push(format!("pc.programme_id = {p}"));
         } else {
             sql.push_str(" FROM capsules c");
         }
-        for (column, value) in [("c.level", &filter.level.as_ref().map(|v| v.to_string())), ("c.subject", &filter.subject.as_ref().map(|v| v.to_string())), ("c.lang", &filter.lang.as_ref().map(|v| v.to_string()))] {
+        for (column, value) in [
+            ("c.level", &filter.level.as_ref().map(|v| v.to_string())),
+            ("c.subject", &filter.subject.as_ref().map(|v| v.to_string())),
+            ("c.lang", &filter.lang.as_ref().map(|v| v.to_string())),
+        ] {
             if let Some(value) = value {
                 let p = bind(value.clone(), &mut binds);
                 conditions.push(format!("{column} = {p}"));
@@ -185,7 +202,11 @@ impl Db {
             sql.push_str(" WHERE ");
             sql.push_str(&conditions.join(" AND "));
         }
-        let order = if filter.programme.is_some() { "pc.position, c.id" } else { "c.id" };
+        let order = if filter.programme.is_some() {
+            "pc.position, c.id"
+        } else {
+            "c.id"
+        };
         sql.push_str(&format!(" ORDER BY {order} LIMIT {}", u64::from(limit) + 1));
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for value in binds {
@@ -203,7 +224,9 @@ impl Db {
         }
         self.attach_programmes(&mut capsules).await?;
         let next = match (more, capsules.last()) {
-            (true, Some(_)) if filter.programme.is_some() => Some(Cursor::AfterPosition(last_position)),
+            (true, Some(_)) if filter.programme.is_some() => {
+                Some(Cursor::AfterPosition(last_position))
+            }
             (true, Some(last)) => Some(Cursor::AfterId(last.id.clone())),
             _ => None,
         };
@@ -212,9 +235,16 @@ impl Db {
 
     /// The most recently added capsules, newest first.
     pub async fn newest_capsules(&self, limit: u32) -> Result<Vec<Capsule>> {
-        let sql = format!("SELECT {CAPSULE_COLUMNS} FROM capsules c ORDER BY c.created_at DESC, c.id LIMIT {limit}");
-        let rows = sqlx::query(AssertSqlSafe(sql)).fetch_all(&self.pool).await?;
-        let mut capsules = rows.iter().map(capsule_from_row).collect::<Result<Vec<_>>>()?;
+        let sql = format!(
+            "SELECT {CAPSULE_COLUMNS} FROM capsules c ORDER BY c.created_at DESC, c.id LIMIT {limit}"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .fetch_all(&self.pool)
+            .await?;
+        let mut capsules = rows
+            .iter()
+            .map(capsule_from_row)
+            .collect::<Result<Vec<_>>>()?;
         self.attach_programmes(&mut capsules).await?;
         Ok(capsules)
     }
@@ -237,20 +267,32 @@ impl Db {
             let capsule_id: String = row.try_get("capsule_id")?;
             let position: i64 = row.try_get("position")?;
             if let Some(c) = capsules.iter_mut().find(|c| c.id.as_str() == capsule_id) {
-                c.programmes.push((id(&row, "programme_id")?, u32::try_from(position).unwrap_or(u32::MAX)));
+                c.programmes.push((
+                    id(&row, "programme_id")?,
+                    u32::try_from(position).unwrap_or(u32::MAX),
+                ));
             }
         }
         Ok(())
     }
 
     pub async fn capsule_count(&self) -> Result<i64> {
-        Ok(sqlx::query("SELECT COUNT(*) AS n FROM capsules").fetch_one(&self.pool).await?.try_get("n")?)
+        Ok(sqlx::query("SELECT COUNT(*) AS n FROM capsules")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?)
     }
 
     /// How many capsules each (level, subject) pair holds, for browsing.
     pub async fn level_subject_counts(&self) -> Result<Vec<(String, String, i64)>> {
-        let rows = sqlx::query("SELECT level, subject, COUNT(*) AS n FROM capsules GROUP BY level, subject").fetch_all(&self.pool).await?;
-        rows.iter().map(|r| Ok((r.try_get("level")?, r.try_get("subject")?, r.try_get("n")?))).collect()
+        let rows = sqlx::query(
+            "SELECT level, subject, COUNT(*) AS n FROM capsules GROUP BY level, subject",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("level")?, r.try_get("subject")?, r.try_get("n")?)))
+            .collect()
     }
 
     pub async fn programmes(&self) -> Result<Vec<Programme>> {
@@ -275,16 +317,26 @@ impl Db {
     }
 
     /// What this source already became under this ladder, if it was transcoded before.
-    pub async fn cached_transcode(&self, source_hash: &str, ladder: &str) -> Result<Option<StoredMedia>> {
-        let row = sqlx::query("SELECT media FROM transcodes WHERE source_hash = $1 AND ladder = $2")
-            .bind(source_hash)
-            .bind(ladder)
-            .fetch_optional(&self.pool)
-            .await?;
+    pub async fn cached_transcode(
+        &self,
+        source_hash: &str,
+        ladder: &str,
+    ) -> Result<Option<StoredMedia>> {
+        let row =
+            sqlx::query("SELECT media FROM transcodes WHERE source_hash = $1 AND ladder = $2")
+                .bind(source_hash)
+                .bind(ladder)
+                .fetch_optional(&self.pool)
+                .await?;
         row.map(|r| from_json(&r, "media")).transpose()
     }
 
-    pub async fn put_transcode(&self, source_hash: &str, ladder: &str, media: &StoredMedia) -> Result<()> {
+    pub async fn put_transcode(
+        &self,
+        source_hash: &str,
+        ladder: &str,
+        media: &StoredMedia,
+    ) -> Result<()> {
         sqlx::query("INSERT INTO transcodes (source_hash, ladder, media) VALUES ($1, $2, $3) ON CONFLICT (source_hash, ladder) DO UPDATE SET media = $3")
             .bind(source_hash)
             .bind(ladder)
@@ -296,7 +348,8 @@ impl Db {
 }
 
 fn programme_from_row(row: &AnyRow) -> Result<Programme> {
-    let optional = |column: &str| -> Result<Option<String>> { Ok(row.try_get::<Option<String>, _>(column)?) };
+    let optional =
+        |column: &str| -> Result<Option<String>> { Ok(row.try_get::<Option<String>, _>(column)?) };
     Ok(Programme {
         id: id(row, "id")?,
         titles: from_json::<Translations>(row, "titles")?,

@@ -10,7 +10,8 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{AnyPool, Executor, SqlSafeStr};
 use std::borrow::Cow;
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "catalog", include_str!("../migrations/0001_catalog.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] =
+    &[(1, "catalog", include_str!("../migrations/0001_catalog.sql"))];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
@@ -34,7 +35,8 @@ impl Db {
         } else {
             Engine::Sqlite
         };
-        let options = AnyPoolOptions::new().max_connections(if engine == Engine::Sqlite { 8 } else { 16 });
+        let options =
+            AnyPoolOptions::new().max_connections(if engine == Engine::Sqlite { 8 } else { 16 });
         let options = if engine == Engine::Sqlite {
             options.after_connect(|conn, _| {
                 Box::pin(async move {
@@ -73,7 +75,13 @@ fn migrator() -> Migrator {
         MIGRATIONS
             .iter()
             .map(|(version, name, sql)| {
-                Migration::new(*version, Cow::Borrowed(*name), MigrationType::Simple, sql.into_sql_str(), false)
+                Migration::new(
+                    *version,
+                    Cow::Borrowed(*name),
+                    MigrationType::Simple,
+                    sql.into_sql_str(),
+                    false,
+                )
             })
             .collect(),
     )

@@ -50,6 +50,7 @@ back-home = العودة إلى الصفحة الرئيسية
 error-title = حدث خطأ
 error-body = تعذّر عرض الصفحة. حاول مرة أخرى بعد قليل.
 footer-text = كرطابل، منصة تعلّم مفتوحة المصدر
+size-kb = { $size } ك.ب
 size-mb = { $size } م.ب
 lang-ar = العربية
 lang-fr = الفرنسية

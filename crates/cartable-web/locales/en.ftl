@@ -46,6 +46,7 @@ back-home = Back to the home page
 error-title = Something went wrong
 error-body = The page could not be shown. Please try again in a moment.
 footer-text = cartable, an open-source learning platform
+size-kb = { $size } KB
 size-mb = { $size } MB
 lang-ar = Arabic
 lang-fr = French

@@ -46,6 +46,7 @@ back-home = Retour à l’accueil
 error-title = Un problème est survenu
 error-body = La page n’a pas pu être affichée. Réessayez dans un instant.
 footer-text = cartable, une plateforme d’apprentissage libre
+size-kb = { $size } ko
 size-mb = { $size } Mo
 lang-ar = Arabe
 lang-fr = Français

@@ -4,7 +4,7 @@
 //! `cursor` to get the next, and stays valid while capsules are added.
 
 use crate::{ApiError, Shared};
-use axum::extract::rejection::QueryRejection;
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::response::IntoResponse;
 use axum::routing::get;
@@ -30,7 +30,10 @@ pub fn router() -> Router<Shared> {
 }
 
 async fn openapi() -> impl IntoResponse {
-    ([(axum::http::header::CONTENT_TYPE, "application/json")], include_str!("../openapi.json"))
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        include_str!("../openapi.json"),
+    )
 }
 
 #[derive(Deserialize)]
@@ -127,24 +130,48 @@ fn programme_view(p: &Programme) -> Value {
     json!({"id": p.id, "titles": p.titles, "summaries": p.summaries, "level": p.level, "subject": p.subject, "capsule_count": p.capsule_count})
 }
 
-fn parse<T: TryFrom<String, Error = cartable_core::IdError>>(name: &str, value: Option<String>) -> Result<Option<T>, ApiError> {
-    value.filter(|v| !v.is_empty()).map(|v| T::try_from(v).map_err(|e| ApiError::InvalidParameter(format!("{name}: {e}")))).transpose()
+fn parse<T: TryFrom<String, Error = cartable_core::IdError>>(
+    name: &str,
+    value: Option<String>,
+) -> Result<Option<T>, ApiError> {
+    value
+        .filter(|v| !v.is_empty())
+        .map(|v| T::try_from(v).map_err(|e| ApiError::InvalidParameter(format!("{name}: {e}"))))
+        .transpose()
 }
 
 /// Turns the API's query parameters into a store filter, refusing unknown
 /// levels and subjects so a typo is not mistaken for an empty catalog.
-pub fn filter(state: &Shared, level: Option<String>, subject: Option<String>, lang: Option<String>, programme: Option<String>) -> Result<CapsuleFilter, ApiError> {
+pub fn filter(
+    state: &Shared,
+    level: Option<String>,
+    subject: Option<String>,
+    lang: Option<String>,
+    programme: Option<String>,
+) -> Result<CapsuleFilter, ApiError> {
     let filter = CapsuleFilter {
         level: parse::<LevelId>("level", level)?,
         subject: parse::<SubjectId>("subject", subject)?,
         lang: parse::<Lang>("lang", lang)?,
         programme: parse::<ProgrammeId>("programme", programme)?,
     };
-    if let Some(l) = filter.level.as_ref().filter(|l| state.taxonomy.level(l.as_str()).is_none()) {
-        return Err(ApiError::InvalidParameter(format!("level: \"{l}\" is not a level of this platform")));
+    if let Some(l) = filter
+        .level
+        .as_ref()
+        .filter(|l| state.taxonomy.level(l.as_str()).is_none())
+    {
+        return Err(ApiError::InvalidParameter(format!(
+            "level: \"{l}\" is not a level of this platform"
+        )));
     }
-    if let Some(s) = filter.subject.as_ref().filter(|s| state.taxonomy.subject(s.as_str()).is_none()) {
-        return Err(ApiError::InvalidParameter(format!("subject: \"{s}\" is not a subject of this platform")));
+    if let Some(s) = filter
+        .subject
+        .as_ref()
+        .filter(|s| state.taxonomy.subject(s.as_str()).is_none())
+    {
+        return Err(ApiError::InvalidParameter(format!(
+            "subject: \"{s}\" is not a subject of this platform"
+        )));
     }
     Ok(filter)
 }
@@ -158,21 +185,44 @@ pub fn encode_cursor(cursor: &Cursor) -> String {
 
 pub fn decode_cursor(text: &str) -> Result<Cursor, ApiError> {
     match text.split_once('.') {
-        Some(("i", id)) => CapsuleId::try_from(id).map(Cursor::AfterId).map_err(|_| ApiError::BadCursor),
-        Some(("p", p)) => p.parse().map(Cursor::AfterPosition).map_err(|_| ApiError::BadCursor),
+        Some(("i", id)) => CapsuleId::try_from(id)
+            .map(Cursor::AfterId)
+            .map_err(|_| ApiError::BadCursor),
+        Some(("p", p)) => p
+            .parse()
+            .map(Cursor::AfterPosition)
+            .map_err(|_| ApiError::BadCursor),
         _ => Err(ApiError::BadCursor),
     }
 }
 
-async fn list_capsules(State(state): State<Shared>, query: Result<Query<ListQuery>, QueryRejection>) -> Result<Json<Value>, ApiError> {
+async fn list_capsules(
+    State(state): State<Shared>,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
     let Query(q) = query.map_err(|e| ApiError::InvalidParameter(e.body_text()))?;
     let filter = filter(&state, q.level, q.subject, q.lang, q.programme)?;
     let limit = match q.limit.as_deref() {
         None | Some("") => DEFAULT_LIMIT,
-        Some(l) => l.parse::<u32>().ok().filter(|l| (1..=MAX_LIMIT).contains(l)).ok_or_else(|| ApiError::InvalidParameter(format!("limit must be a whole number from 1 to {MAX_LIMIT}")))?,
+        Some(l) => l
+            .parse::<u32>()
+            .ok()
+            .filter(|l| (1..=MAX_LIMIT).contains(l))
+            .ok_or_else(|| {
+                ApiError::InvalidParameter(format!(
+                    "limit must be a whole number from 1 to {MAX_LIMIT}"
+                ))
+            })?,
     };
-    let cursor = q.cursor.as_deref().filter(|c| !c.is_empty()).map(decode_cursor).transpose()?;
-    if matches!(cursor, Some(Cursor::AfterPosition(_))) != filter.programme.is_some() && cursor.is_some() {
+    let cursor = q
+        .cursor
+        .as_deref()
+        .filter(|c| !c.is_empty())
+        .map(decode_cursor)
+        .transpose()?;
+    if matches!(cursor, Some(Cursor::AfterPosition(_))) != filter.programme.is_some()
+        && cursor.is_some()
+    {
         return Err(ApiError::BadCursor);
     }
     let page = state.db.capsules(&filter, cursor.as_ref(), limit).await?;
@@ -182,18 +232,42 @@ async fn list_capsules(State(state): State<Shared>, query: Result<Query<ListQuer
     })))
 }
 
-async fn get_capsule(State(state): State<Shared>, Path(id): Path<String>) -> Result<Json<CapsuleView>, ApiError> {
-    let capsule = state.db.capsule(&id).await?.ok_or_else(|| ApiError::NotFound(format!("capsule \"{id}\"")))?;
+/// An id from the path; one that is not even text names nothing.
+fn path_id(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
+    path.map(|Path(id)| id)
+        .map_err(|_| ApiError::NotFound("this resource".into()))
+}
+
+async fn get_capsule(
+    State(state): State<Shared>,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Json<CapsuleView>, ApiError> {
+    let id = path_id(path)?;
+    let capsule = state
+        .db
+        .capsule(&id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("capsule \"{id}\"")))?;
     Ok(Json(CapsuleView::new(&capsule)))
 }
 
 async fn list_programmes(State(state): State<Shared>) -> Result<Json<Value>, ApiError> {
     let programmes = state.db.programmes().await?;
-    Ok(Json(json!({"programmes": programmes.iter().map(programme_view).collect::<Vec<_>>()})))
+    Ok(Json(
+        json!({"programmes": programmes.iter().map(programme_view).collect::<Vec<_>>()}),
+    ))
 }
 
-async fn get_programme(State(state): State<Shared>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
-    let programme = state.db.programme(&id).await?.ok_or_else(|| ApiError::NotFound(format!("programme \"{id}\"")))?;
+async fn get_programme(
+    State(state): State<Shared>,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let id = path_id(path)?;
+    let programme = state
+        .db
+        .programme(&id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("programme \"{id}\"")))?;
     Ok(Json(programme_view(&programme)))
 }
 

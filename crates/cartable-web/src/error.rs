@@ -19,11 +19,29 @@ pub enum ApiError {
 impl ApiError {
     fn parts(&self) -> (StatusCode, &'static str, String) {
         match self {
-            ApiError::NotFound(what) => (StatusCode::NOT_FOUND, "not_found", format!("{what} not found")),
-            ApiError::InvalidParameter(m) => (StatusCode::BAD_REQUEST, "invalid_parameter", m.clone()),
-            ApiError::BadCursor => (StatusCode::BAD_REQUEST, "bad_cursor", "the cursor is not one this server gave out".into()),
-            ApiError::RangeNotSatisfiable(size) => (StatusCode::RANGE_NOT_SATISFIABLE, "range_not_satisfiable", format!("the range lies outside the {size} bytes of this file")),
-            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error".into()),
+            ApiError::NotFound(what) => (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("{what} not found"),
+            ),
+            ApiError::InvalidParameter(m) => {
+                (StatusCode::BAD_REQUEST, "invalid_parameter", m.clone())
+            }
+            ApiError::BadCursor => (
+                StatusCode::BAD_REQUEST,
+                "bad_cursor",
+                "the cursor is not one this server gave out".into(),
+            ),
+            ApiError::RangeNotSatisfiable(size) => (
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                "range_not_satisfiable",
+                format!("the range lies outside the {size} bytes of this file"),
+            ),
+            ApiError::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "internal error".into(),
+            ),
         }
     }
 }
@@ -48,10 +66,12 @@ impl IntoResponse for ApiError {
         let (status, code, message) = self.parts();
         let body = Json(serde_json::json!({"error": {"code": code, "message": message}}));
         let mut response = (status, body).into_response();
-        if let ApiError::RangeNotSatisfiable(size) = self {
-            if let Ok(value) = format!("bytes */{size}").parse() {
-                response.headers_mut().insert(axum::http::header::CONTENT_RANGE, value);
-            }
+        if let ApiError::RangeNotSatisfiable(size) = self
+            && let Ok(value) = format!("bytes */{size}").parse()
+        {
+            response
+                .headers_mut()
+                .insert(axum::http::header::CONTENT_RANGE, value);
         }
         response
     }

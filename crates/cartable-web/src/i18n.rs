@@ -55,12 +55,16 @@ impl UiLang {
         for part in header.unwrap_or("").split(',') {
             let mut pieces = part.trim().split(';');
             let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
-            let q = pieces.find_map(|p| p.trim().strip_prefix("q=")).and_then(|q| q.parse::<f32>().ok()).unwrap_or(1.0);
+            let q = pieces
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
             let primary = tag.split('-').next().unwrap_or("");
-            if let Some(lang) = UiLang::parse(primary) {
-                if q > 0.0 && best.is_none_or(|(bq, _)| q > bq) {
-                    best = Some((q, lang));
-                }
+            if let Some(lang) = UiLang::parse(primary)
+                && q > 0.0
+                && best.is_none_or(|(bq, _)| q > bq)
+            {
+                best = Some((q, lang));
             }
         }
         best.map_or(fallback, |(_, l)| l)
@@ -81,10 +85,15 @@ impl I18n {
     pub fn new() -> I18n {
         let mut bundles = HashMap::new();
         for (lang, source) in SOURCES {
-            let resource = FluentResource::try_new(source.to_owned()).unwrap_or_else(|(partial, errors)| {
-                tracing::error!(lang = lang.code(), ?errors, "interface messages have syntax errors");
-                partial
-            });
+            let resource =
+                FluentResource::try_new(source.to_owned()).unwrap_or_else(|(partial, errors)| {
+                    tracing::error!(
+                        lang = lang.code(),
+                        ?errors,
+                        "interface messages have syntax errors"
+                    );
+                    partial
+                });
             let id = lang.code().parse().unwrap_or_default();
             let mut bundle = FluentBundle::new_concurrent(vec![id]);
             // Isolation marks are right around names in running text but
@@ -100,10 +109,14 @@ impl I18n {
 
     pub fn message(&self, lang: UiLang, key: &str, args: Option<&FluentArgs>) -> String {
         for l in [lang, UiLang::En] {
-            let Some(bundle) = self.bundles.get(&l) else { continue };
+            let Some(bundle) = self.bundles.get(&l) else {
+                continue;
+            };
             if let Some(pattern) = bundle.get_message(key).and_then(|m| m.value()) {
                 let mut errors = Vec::new();
-                return bundle.format_pattern(pattern, args, &mut errors).into_owned();
+                return bundle
+                    .format_pattern(pattern, args, &mut errors)
+                    .into_owned();
             }
         }
         key.to_owned()
@@ -117,7 +130,12 @@ mod tests {
     #[test]
     fn every_message_exists_in_every_language() {
         let keys = |source: &str| -> Vec<String> {
-            source.lines().filter_map(|l| l.split_once(" =")).map(|(k, _)| k.trim().to_owned()).filter(|k| !k.is_empty() && !k.starts_with('#') && !k.starts_with(' ')).collect()
+            source
+                .lines()
+                .filter_map(|l| l.split_once(" ="))
+                .map(|(k, _)| k.trim().to_owned())
+                .filter(|k| !k.is_empty() && !k.starts_with('#') && !k.starts_with(' '))
+                .collect()
         };
         let english = keys(SOURCES[2].1);
         for (lang, source) in SOURCES {
@@ -125,7 +143,11 @@ mod tests {
             for key in &english {
                 assert!(have.contains(key), "{} lacks {key}", lang.code());
             }
-            assert!(FluentResource::try_new(source.to_owned()).is_ok(), "{} has syntax errors", lang.code());
+            assert!(
+                FluentResource::try_new(source.to_owned()).is_ok(),
+                "{} has syntax errors",
+                lang.code()
+            );
         }
     }
 
@@ -143,8 +165,14 @@ mod tests {
 
     #[test]
     fn accept_language_picks_the_preferred_supported_language() {
-        assert_eq!(UiLang::negotiate(Some("ar-MA,fr;q=0.8"), UiLang::En), UiLang::Ar);
-        assert_eq!(UiLang::negotiate(Some("de,fr;q=0.5,en;q=0.9"), UiLang::Ar), UiLang::En);
+        assert_eq!(
+            UiLang::negotiate(Some("ar-MA,fr;q=0.8"), UiLang::En),
+            UiLang::Ar
+        );
+        assert_eq!(
+            UiLang::negotiate(Some("de,fr;q=0.5,en;q=0.9"), UiLang::Ar),
+            UiLang::En
+        );
         assert_eq!(UiLang::negotiate(Some("de"), UiLang::Fr), UiLang::Fr);
         assert_eq!(UiLang::negotiate(None, UiLang::Fr), UiLang::Fr);
     }

@@ -17,6 +17,7 @@ use axum::routing::get;
 use cartable_core::Taxonomy;
 use cartable_store::{BlobStore, Db};
 use std::sync::Arc;
+use tower_http::compression::CompressionLayer;
 
 pub use error::ApiError;
 pub use i18n::UiLang;
@@ -33,8 +34,20 @@ pub struct AppState {
 pub type Shared = Arc<AppState>;
 
 impl AppState {
-    pub fn new(db: Db, blobs: BlobStore, taxonomy: Taxonomy, default_lang: UiLang, metrics: metrics_exporter_prometheus::PrometheusHandle) -> Shared {
-        Arc::new(AppState { db, blobs, taxonomy, default_lang, metrics })
+    pub fn new(
+        db: Db,
+        blobs: BlobStore,
+        taxonomy: Taxonomy,
+        default_lang: UiLang,
+        metrics: metrics_exporter_prometheus::PrometheusHandle,
+    ) -> Shared {
+        Arc::new(AppState {
+            db,
+            blobs,
+            taxonomy,
+            default_lang,
+            metrics,
+        })
     }
 }
 
@@ -43,9 +56,11 @@ pub fn router(state: Shared) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics::render))
-        .nest("/api/v1", api::router())
+        // Pages and JSON shrink several times with gzip; media is already
+        // compressed and must keep exact byte ranges, so it gets none.
+        .nest("/api/v1", api::router().layer(CompressionLayer::new()))
         .nest("/media", media::router())
-        .merge(ui::router())
+        .merge(ui::router().layer(CompressionLayer::new()))
         .layer(axum::middleware::from_fn(metrics::track))
         .with_state(state)
 }

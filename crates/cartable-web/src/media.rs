@@ -9,6 +9,7 @@
 use crate::{ApiError, Shared};
 use axum::Router;
 use axum::body::Body;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -23,7 +24,9 @@ const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 const CHUNK: usize = 256 * 1024;
 
 pub fn router() -> Router<Shared> {
-    Router::new().route("/b/{file}", get(blob)).route("/dl/{hash}/{name}", get(download))
+    Router::new()
+        .route("/b/{file}", get(blob))
+        .route("/dl/{hash}/{name}", get(download))
 }
 
 /// The media type of an extension the platform serves.
@@ -46,38 +49,69 @@ fn parse_hash(text: &str) -> Result<BlobHash, ApiError> {
     BlobHash::try_from(text).map_err(|_| ApiError::NotFound("media".into()))
 }
 
-async fn blob(State(state): State<Shared>, Path(file): Path<String>, headers: HeaderMap) -> Result<Response, ApiError> {
-    let (hash, ext) = file.split_once('.').ok_or_else(|| ApiError::NotFound("media".into()))?;
+async fn blob(
+    State(state): State<Shared>,
+    path: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let Path(file) = path.map_err(|_| ApiError::NotFound("media".into()))?;
+    let (hash, ext) = file
+        .split_once('.')
+        .ok_or_else(|| ApiError::NotFound("media".into()))?;
     let mime = content_type(ext).ok_or_else(|| ApiError::NotFound("media".into()))?;
     serve(&state, &parse_hash(hash)?, mime, None, &headers).await
 }
 
-async fn download(State(state): State<Shared>, Path((hash, name)): Path<(String, String)>, headers: HeaderMap) -> Result<Response, ApiError> {
+async fn download(
+    State(state): State<Shared>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let Path((hash, name)) = path.map_err(|_| ApiError::NotFound("media".into()))?;
     let ext = name.rsplit_once('.').map_or("bin", |(_, e)| e);
     let mime = content_type(ext).unwrap_or("application/octet-stream");
     // Only plain characters in the offered file name: no header injection,
     // no path in a browser's save dialog.
-    let safe: String = name.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect();
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
     serve(&state, &parse_hash(&hash)?, mime, Some(&safe), &headers).await
 }
 
 /// Whether an `If-None-Match` or `If-Range` value names this ETag.
 fn names_etag(value: Option<&HeaderValue>, etag: &str) -> bool {
-    value.and_then(|v| v.to_str().ok()).is_some_and(|v| v.split(',').any(|t| {
-        let t = t.trim();
-        t == "*" || t == etag || t.strip_prefix("W/") == Some(etag)
-    }))
+    value.and_then(|v| v.to_str().ok()).is_some_and(|v| {
+        v.split(',').any(|t| {
+            let t = t.trim();
+            t == "*" || t == etag || t.strip_prefix("W/") == Some(etag)
+        })
+    })
 }
 
 /// The single range to send, `Ok(None)` for the whole file, or an error for
 /// a range that lies wholly outside it. Several ranges, or a header that
 /// does not parse, get the whole file, as RFC 9110 allows.
-fn wanted_range(headers: &HeaderMap, etag: &str, size: u64) -> Result<Option<RangeInclusive<u64>>, ApiError> {
-    let Some(range) = headers.get(header::RANGE).and_then(|v| v.to_str().ok()) else { return Ok(None) };
+fn wanted_range(
+    headers: &HeaderMap,
+    etag: &str,
+    size: u64,
+) -> Result<Option<RangeInclusive<u64>>, ApiError> {
+    let Some(range) = headers.get(header::RANGE).and_then(|v| v.to_str().ok()) else {
+        return Ok(None);
+    };
     if headers.contains_key(header::IF_RANGE) && !names_etag(headers.get(header::IF_RANGE), etag) {
         return Ok(None);
     }
-    let Ok(parsed) = http_range_header::parse_range_header(range) else { return Ok(None) };
+    let Ok(parsed) = http_range_header::parse_range_header(range) else {
+        return Ok(None);
+    };
     match parsed.validate(size) {
         Ok(ranges) if ranges.len() == 1 => Ok(ranges.into_iter().next()),
         Ok(_) => Ok(None),
@@ -85,7 +119,13 @@ fn wanted_range(headers: &HeaderMap, etag: &str, size: u64) -> Result<Option<Ran
     }
 }
 
-async fn serve(state: &Shared, hash: &BlobHash, mime: &'static str, download: Option<&str>, headers: &HeaderMap) -> Result<Response, ApiError> {
+async fn serve(
+    state: &Shared,
+    hash: &BlobHash,
+    mime: &'static str,
+    download: Option<&str>,
+    headers: &HeaderMap,
+) -> Result<Response, ApiError> {
     let etag = format!("\"{hash}\"");
     let local = state.blobs.local_path(hash);
     let size = match &local {
@@ -101,14 +141,19 @@ async fn serve(state: &Shared, hash: &BlobHash, mime: &'static str, download: Op
         StatusCode::NOT_MODIFIED.into_response()
     } else {
         let range = wanted_range(headers, &etag, size)?;
-        let (start, len) = range.as_ref().map_or((0, size), |r| (*r.start(), r.end() - r.start() + 1));
+        let (start, len) = range
+            .as_ref()
+            .map_or((0, size), |r| (*r.start(), r.end() - r.start() + 1));
         let body = match &local {
             Some(path) => {
                 let mut file = tokio::fs::File::open(path).await?;
                 if start > 0 {
                     file.seek(std::io::SeekFrom::Start(start)).await?;
                 }
-                Body::from_stream(tokio_util::io::ReaderStream::with_capacity(file.take(len), CHUNK))
+                Body::from_stream(tokio_util::io::ReaderStream::with_capacity(
+                    file.take(len),
+                    CHUNK,
+                ))
             }
             None if len == 0 => Body::empty(),
             None => Body::from(state.blobs.get_range(hash, start..start + len).await?),
@@ -118,7 +163,8 @@ async fn serve(state: &Shared, hash: &BlobHash, mime: &'static str, download: Op
         h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
         if let Some(r) = &range {
             *response.status_mut() = StatusCode::PARTIAL_CONTENT;
-            if let Ok(v) = HeaderValue::from_str(&format!("bytes {}-{}/{size}", r.start(), r.end())) {
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes {}-{}/{size}", r.start(), r.end()))
+            {
                 response.headers_mut().insert(header::CONTENT_RANGE, v);
             }
         }
@@ -128,15 +174,21 @@ async fn serve(state: &Shared, hash: &BlobHash, mime: &'static str, download: Op
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE));
-    h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     if let Ok(v) = HeaderValue::from_str(&etag) {
         h.insert(header::ETAG, v);
     }
-    if let Some(name) = download {
-        if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-            h.insert(header::CONTENT_DISPOSITION, v);
-        }
+    if let Some(name) = download
+        && let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
+    {
+        h.insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(response)
 }

@@ -49,10 +49,13 @@ impl Default for Config {
 /// The database URL, which may hold a password, is never printed whole.
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let url = self.database_url.as_deref().map(|u| match u.split_once('@') {
-            Some((_, host)) => format!("…@{host}"),
-            None => u.to_owned(),
-        });
+        let url = self
+            .database_url
+            .as_deref()
+            .map(|u| match u.split_once('@') {
+                Some((_, host)) => format!("…@{host}"),
+                None => u.to_owned(),
+            });
         f.debug_struct("Config")
             .field("data_dir", &self.data_dir)
             .field("listen", &self.listen)
@@ -72,25 +75,40 @@ impl Config {
     pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
         let mut builder = config::Config::builder();
         if let Some(file) = file {
-            anyhow::ensure!(file.is_file(), "configuration file {} does not exist", file.display());
+            anyhow::ensure!(
+                file.is_file(),
+                "configuration file {} does not exist",
+                file.display()
+            );
             builder = builder.add_source(config::File::from(file).format(config::FileFormat::Toml));
         }
-        builder = builder.add_source(config::Environment::with_prefix("CARTABLE").prefix_separator("_"));
+        builder =
+            builder.add_source(config::Environment::with_prefix("CARTABLE").prefix_separator("_"));
         let config: Config = builder
             .build()
             .and_then(config::Config::try_deserialize)
             .context("configuration is not valid (file given with --config, or a CARTABLE_* environment variable)")?;
-        anyhow::ensure!(["text", "json"].contains(&config.log_format.as_str()), "log_format must be \"text\" or \"json\"");
-        anyhow::ensure!(["ar", "fr", "en"].contains(&config.default_lang.as_str()), "default_lang must be ar, fr or en");
+        anyhow::ensure!(
+            ["text", "json"].contains(&config.log_format.as_str()),
+            "log_format must be \"text\" or \"json\""
+        );
+        anyhow::ensure!(
+            ["ar", "fr", "en"].contains(&config.default_lang.as_str()),
+            "default_lang must be ar, fr or en"
+        );
         Ok(config)
     }
 
     pub fn database_url(&self) -> String {
-        self.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("cartable.db").display()))
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("cartable.db").display()))
     }
 
     pub fn blob_dir(&self) -> PathBuf {
-        self.blob_dir.clone().unwrap_or_else(|| self.data_dir.join("blobs"))
+        self.blob_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("blobs"))
     }
 
     pub fn scratch_dir(&self) -> PathBuf {
@@ -98,7 +116,9 @@ impl Config {
     }
 
     pub fn demo_dir(&self) -> PathBuf {
-        self.demo_dir.clone().unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../demo")))
+        self.demo_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../demo")))
     }
 }
 
@@ -108,15 +128,25 @@ mod tests {
 
     #[test]
     fn the_example_file_parses_and_lists_every_setting() {
-        let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../cartable.example.toml"));
+        let path = Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../cartable.example.toml"
+        ));
         let text = std::fs::read_to_string(path).unwrap();
         let config: Config = toml_from(&text);
         assert_eq!(config.listen, "127.0.0.1:8080");
         let debug = format!("{:?}", Config::default());
-        for field in debug.split(['{', ',']).skip(1).filter_map(|f| f.split(':').next()) {
+        for field in debug
+            .split(['{', ','])
+            .skip(1)
+            .filter_map(|f| f.split(':').next())
+        {
             let key = field.trim();
             if !key.is_empty() && !key.starts_with('}') {
-                assert!(text.contains(&format!("{key} =")), "cartable.example.toml does not document {key}");
+                assert!(
+                    text.contains(&format!("{key} =")),
+                    "cartable.example.toml does not document {key}"
+                );
             }
         }
     }
@@ -124,7 +154,10 @@ mod tests {
     #[test]
     fn an_unknown_key_is_refused() {
         let result = config::Config::builder()
-            .add_source(config::File::from_str("lisen = \"x\"", config::FileFormat::Toml))
+            .add_source(config::File::from_str(
+                "lisen = \"x\"",
+                config::FileFormat::Toml,
+            ))
             .build()
             .and_then(config::Config::try_deserialize::<Config>);
         assert!(result.unwrap_err().to_string().contains("lisen"));
@@ -132,7 +165,10 @@ mod tests {
 
     #[test]
     fn the_database_password_never_reaches_the_logs() {
-        let config = Config { database_url: Some("postgres://u:secret@db/x".into()), ..Config::default() };
+        let config = Config {
+            database_url: Some("postgres://u:secret@db/x".into()),
+            ..Config::default()
+        };
         assert!(!format!("{config:?}").contains("secret"));
     }
 

@@ -13,7 +13,11 @@ pub async fn install(app: &App) -> anyhow::Result<()> {
         return Ok(());
     }
     let path = app.config.demo_dir().join("manifest.json");
-    anyhow::ensure!(path.is_file(), "the demo manifest {} is missing (set demo_dir)", path.display());
+    anyhow::ensure!(
+        path.is_file(),
+        "the demo manifest {} is missing (set demo_dir)",
+        path.display()
+    );
     let manifest = Manifest::read(&path, &app.taxonomy, &|_| false);
     if let Some(problem) = manifest.problems.first() {
         anyhow::bail!("the demo manifest is damaged: {problem}");
@@ -21,9 +25,14 @@ pub async fn install(app: &App) -> anyhow::Result<()> {
     import::store_programmes(app, &manifest.programmes).await?;
     for entry in &manifest.capsules {
         let MediaSource::Transcoded { dir, set } = &entry.media else {
-            anyhow::bail!("demo capsule {} is not transcoded; run demo/make-demo.sh", entry.id);
+            anyhow::bail!(
+                "demo capsule {} is not transcoded; run demo/make-demo.sh",
+                entry.id
+            );
         };
-        let media = import::ingest(app, dir, set).await.with_context(|| format!("demo capsule {}", entry.id))?;
+        let media = import::ingest(app, dir, set)
+            .await
+            .with_context(|| format!("demo capsule {}", entry.id))?;
         import::store_entry(app, entry, media, "demo").await?;
     }
     tracing::info!(capsules = manifest.capsules.len(), "demo catalog installed");

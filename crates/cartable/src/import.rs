@@ -69,7 +69,12 @@ struct Rejected {
 
 impl From<&Problem> for Rejected {
     fn from(p: &Problem) -> Self {
-        Rejected { file: p.file.clone(), line: p.line, field: p.field.clone(), message: p.message.clone() }
+        Rejected {
+            file: p.file.clone(),
+            line: p.line,
+            field: p.field.clone(),
+            message: p.message.clone(),
+        }
     }
 }
 
@@ -122,10 +127,19 @@ struct Pending {
 }
 
 pub async fn run(app: App, args: Args) -> anyhow::Result<ExitCode> {
-    let known: std::collections::HashSet<String> = app.db.programmes().await?.into_iter().map(|p| p.id.to_string()).collect();
+    let known: std::collections::HashSet<String> = app
+        .db
+        .programmes()
+        .await?
+        .into_iter()
+        .map(|p| p.id.to_string())
+        .collect();
     let manifest = {
         let (path, taxonomy) = (args.manifest.clone(), app.taxonomy.clone());
-        tokio::task::spawn_blocking(move || Manifest::read(&path, &taxonomy, &|p| known.contains(p))).await?
+        tokio::task::spawn_blocking(move || {
+            Manifest::read(&path, &taxonomy, &|p| known.contains(p))
+        })
+        .await?
     };
     let mut report = Report::default();
     let mut problems = manifest.problems.clone();
@@ -140,7 +154,11 @@ pub async fn run(app: App, args: Args) -> anyhow::Result<ExitCode> {
         for p in &problems {
             eprintln!("{p}");
         }
-        eprintln!("nothing was imported: {} problem(s) in {}; fix them, or pass --skip-bad to import the good rows", problems.len(), args.manifest.display());
+        eprintln!(
+            "nothing was imported: {} problem(s) in {}; fix them, or pass --skip-bad to import the good rows",
+            problems.len(),
+            args.manifest.display()
+        );
         return Ok(ExitCode::FAILURE);
     }
     for p in &problems {
@@ -174,8 +192,14 @@ pub async fn run(app: App, args: Args) -> anyhow::Result<ExitCode> {
             }
             Err(e) => {
                 let error = format!("{e:#}");
-                progress.suspend(|| eprintln!("failed: line {}: {}: {error}", p.entry.line, p.entry.id));
-                report.failed.push(Failure { id: p.entry.id.to_string(), line: p.entry.line, error });
+                progress.suspend(|| {
+                    eprintln!("failed: line {}: {}: {error}", p.entry.line, p.entry.id)
+                });
+                report.failed.push(Failure {
+                    id: p.entry.id.to_string(),
+                    line: p.entry.line,
+                    error,
+                });
             }
         }
     }
@@ -191,18 +215,32 @@ pub async fn run(app: App, args: Args) -> anyhow::Result<ExitCode> {
             report.rejected.len()
         );
     }
-    Ok(if report.failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if report.failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// Hashes every file, drops the capsules whose fingerprint is unchanged,
 /// and checks with ffprobe that every source to transcode is readable.
-async fn plan(app: &App, capsules: Vec<CapsuleEntry>, report: &mut Report) -> anyhow::Result<(Vec<Pending>, Vec<Problem>)> {
+async fn plan(
+    app: &App,
+    capsules: Vec<CapsuleEntry>,
+    report: &mut Report,
+) -> anyhow::Result<(Vec<Pending>, Vec<Problem>)> {
     let mut pending = Vec::new();
     let mut problems = Vec::new();
     let mut ffmpeg_checked = false;
     for entry in capsules {
         let files = files_of(&entry);
-        let hashes = tokio::task::spawn_blocking(move || files.iter().map(|f| hash_file(f)).collect::<std::io::Result<Vec<_>>>()).await??;
+        let hashes = tokio::task::spawn_blocking(move || {
+            files
+                .iter()
+                .map(|f| hash_file(f))
+                .collect::<std::io::Result<Vec<_>>>()
+        })
+        .await??;
         let fingerprint = fingerprint(&entry, &hashes);
         if app.db.capsule_fingerprint(&entry.id).await?.as_deref() == Some(fingerprint.as_str()) {
             report.unchanged.push(entry.id.to_string());
@@ -211,7 +249,11 @@ async fn plan(app: &App, capsules: Vec<CapsuleEntry>, report: &mut Report) -> an
         let mut source_hash = None;
         if let MediaSource::File(path) = &entry.media {
             source_hash = hashes.first().cloned();
-            let cached = app.db.cached_transcode(source_hash.as_deref().unwrap_or(""), LADDER_VERSION).await?.is_some();
+            let cached = app
+                .db
+                .cached_transcode(source_hash.as_deref().unwrap_or(""), LADDER_VERSION)
+                .await?
+                .is_some();
             if !cached {
                 if !ffmpeg_checked {
                     tool::run("ffmpeg", ["-version"], path).await?;
@@ -222,12 +264,21 @@ async fn plan(app: &App, capsules: Vec<CapsuleEntry>, report: &mut Report) -> an
                         cartable_media::MediaError::ToolMissing(_) => return Err(e.into()),
                         other => other,
                     };
-                    problems.push(Problem { file: path.display().to_string(), line: entry.line, field: "media".into(), message: e.to_string() });
+                    problems.push(Problem {
+                        file: path.display().to_string(),
+                        line: entry.line,
+                        field: "media".into(),
+                        message: e.to_string(),
+                    });
                     continue;
                 }
             }
         }
-        pending.push(Pending { entry, fingerprint, source_hash });
+        pending.push(Pending {
+            entry,
+            fingerprint,
+            source_hash,
+        });
     }
     Ok((pending, problems))
 }
@@ -237,7 +288,9 @@ fn progress_bar(len: u64) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} capsules, ETA {eta} — {msg}") {
+    if let Ok(style) =
+        ProgressStyle::with_template("{bar:30} {pos}/{len} capsules, ETA {eta} — {msg}")
+    {
         bar.set_style(style);
     }
     bar
@@ -252,17 +305,20 @@ async fn import_one(app: &App, scratch: &Path, p: &Pending) -> anyhow::Result<()
     let entry = &p.entry;
     let media = match (&entry.media, &p.source_hash) {
         (MediaSource::Transcoded { dir, set }, _) => ingest(app, dir, set).await?,
-        (MediaSource::File(source), Some(hash)) => match app.db.cached_transcode(hash, LADDER_VERSION).await? {
-            Some(media) => media,
-            None => {
-                let out = scratch.join(format!("{}-{}", entry.id, &hash[..16]));
-                let set = cartable_media::transcode(source, &out, &TranscodeOptions::default()).await?;
-                let media = ingest(app, &out, &set).await?;
-                app.db.put_transcode(hash, LADDER_VERSION, &media).await?;
-                let _ = tokio::fs::remove_dir_all(&out).await;
-                media
+        (MediaSource::File(source), Some(hash)) => {
+            match app.db.cached_transcode(hash, LADDER_VERSION).await? {
+                Some(media) => media,
+                None => {
+                    let out = scratch.join(format!("{}-{}", entry.id, &hash[..16]));
+                    let set = cartable_media::transcode(source, &out, &TranscodeOptions::default())
+                        .await?;
+                    let media = ingest(app, &out, &set).await?;
+                    app.db.put_transcode(hash, LADDER_VERSION, &media).await?;
+                    let _ = tokio::fs::remove_dir_all(&out).await;
+                    media
+                }
             }
-        },
+        }
         (MediaSource::File(_), None) => anyhow::bail!("the source was not hashed"),
     };
     store_entry(app, entry, media, &p.fingerprint).await
@@ -270,14 +326,26 @@ async fn import_one(app: &App, scratch: &Path, p: &Pending) -> anyhow::Result<()
 
 pub async fn store_programmes(app: &App, programmes: &[ProgrammeEntry]) -> anyhow::Result<()> {
     for p in programmes {
-        let programme = Programme { id: p.id.clone(), titles: p.titles.clone(), summaries: p.summaries.clone(), level: p.level.clone(), subject: p.subject.clone(), capsule_count: 0 };
+        let programme = Programme {
+            id: p.id.clone(),
+            titles: p.titles.clone(),
+            summaries: p.summaries.clone(),
+            level: p.level.clone(),
+            subject: p.subject.clone(),
+            capsule_count: 0,
+        };
         app.db.put_programme(&programme).await?;
     }
     Ok(())
 }
 
 /// Stores a capsule's captions and attachments as blobs and writes its row.
-pub async fn store_entry(app: &App, entry: &CapsuleEntry, media: StoredMedia, fingerprint: &str) -> anyhow::Result<()> {
+pub async fn store_entry(
+    app: &App,
+    entry: &CapsuleEntry,
+    media: StoredMedia,
+    fingerprint: &str,
+) -> anyhow::Result<()> {
     let mut captions = std::collections::BTreeMap::new();
     for (lang, path) in &entry.captions {
         captions.insert(lang.clone(), app.blobs.put_file(path).await?.0);
@@ -285,8 +353,16 @@ pub async fn store_entry(app: &App, entry: &CapsuleEntry, media: StoredMedia, fi
     let mut attachments = Vec::new();
     for path in &entry.attachments {
         let (blob, size) = app.blobs.put_file(path).await?;
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        attachments.push(Attachment { mime: mime_of(&name).into(), name, size, blob });
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        attachments.push(Attachment {
+            mime: mime_of(&name).into(),
+            name,
+            size,
+            blob,
+        });
     }
     let capsule = Capsule {
         id: entry.id.clone(),
@@ -309,7 +385,10 @@ pub async fn store_entry(app: &App, entry: &CapsuleEntry, media: StoredMedia, fi
 
 /// The media type an attachment is served with, by its extension.
 fn mime_of(name: &str) -> &'static str {
-    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    let ext = name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
     match ext.as_str() {
         "pdf" => "application/pdf",
         "txt" => "text/plain; charset=utf-8",
@@ -330,8 +409,11 @@ pub async fn ingest(app: &App, dir: &Path, set: &RenditionSet) -> anyhow::Result
     let mut variants = Vec::new();
     for r in &set.renditions {
         let (file, size) = app.blobs.put_file(&dir.join(&r.file)).await?;
-        let text = tokio::fs::read_to_string(dir.join(&r.playlist)).await.with_context(|| format!("{}: cannot read", r.playlist))?;
-        let rewritten = playlist::rewrite(&text, &format!("{file}.mp4")).map_err(|e| anyhow::anyhow!("{}: {e}", r.playlist))?;
+        let text = tokio::fs::read_to_string(dir.join(&r.playlist))
+            .await
+            .with_context(|| format!("{}: cannot read", r.playlist))?;
+        let rewritten = playlist::rewrite(&text, &format!("{file}.mp4"))
+            .map_err(|e| anyhow::anyhow!("{}: {e}", r.playlist))?;
         let playlist = app.blobs.put_bytes(rewritten.into()).await?;
         variants.push(Variant {
             uri: format!("{playlist}.m3u8"),
@@ -354,7 +436,10 @@ pub async fn ingest(app: &App, dir: &Path, set: &RenditionSet) -> anyhow::Result
             playlist,
         });
     }
-    let master = app.blobs.put_bytes(playlist::master(&variants).into()).await?;
+    let master = app
+        .blobs
+        .put_bytes(playlist::master(&variants).into())
+        .await?;
     let still = |name: &Option<String>| name.as_ref().map(|n| dir.join(n));
     let poster = match still(&set.poster) {
         Some(path) => Some(app.blobs.put_file(&path).await?.0),
@@ -364,12 +449,23 @@ pub async fn ingest(app: &App, dir: &Path, set: &RenditionSet) -> anyhow::Result
         Some(path) => Some(app.blobs.put_file(&path).await?.0),
         None => None,
     };
-    Ok(StoredMedia { duration_ms: set.duration_ms, master, renditions, poster, thumbnail })
+    Ok(StoredMedia {
+        duration_ms: set.duration_ms,
+        master,
+        renditions,
+        poster,
+        thumbnail,
+    })
 }
 
 pub async fn transcode_command(args: TranscodeArgs) -> anyhow::Result<ExitCode> {
-    anyhow::ensure!(args.source.is_file(), "{} is not a file", args.source.display());
-    let set = cartable_media::transcode(&args.source, &args.out, &TranscodeOptions::default()).await?;
+    anyhow::ensure!(
+        args.source.is_file(),
+        "{} is not a file",
+        args.source.display()
+    );
+    let set =
+        cartable_media::transcode(&args.source, &args.out, &TranscodeOptions::default()).await?;
     for r in &set.renditions {
         eprintln!("{}: {} bit/s peak, {}", r.name, r.bandwidth, r.codecs);
     }

@@ -14,7 +14,11 @@ use config::Config;
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "cartable", version, about = "A learning platform for cities and ministries of education")]
+#[command(
+    name = "cartable",
+    version,
+    about = "A learning platform for cities and ministries of education"
+)]
 struct Cli {
     /// Data directory (SQLite file, blobs, scratch space).
     #[arg(long, global = true, env = "CARTABLE_DATA_DIR")]
@@ -61,24 +65,40 @@ pub struct App {
 
 impl App {
     async fn open(config: Config) -> anyhow::Result<App> {
-        std::fs::create_dir_all(&config.data_dir)
-            .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
+        std::fs::create_dir_all(&config.data_dir).with_context(|| {
+            format!(
+                "cannot create the data directory {}",
+                config.data_dir.display()
+            )
+        })?;
         let taxonomy = match &config.taxonomy_file {
             Some(file) => {
-                let text = std::fs::read_to_string(file).with_context(|| format!("cannot read taxonomy file {}", file.display()))?;
+                let text = std::fs::read_to_string(file)
+                    .with_context(|| format!("cannot read taxonomy file {}", file.display()))?;
                 Taxonomy::from_toml(&text).with_context(|| file.display().to_string())?
             }
             None => Taxonomy::builtin()?,
         };
-        let db = Db::open(&config.database_url()).await.context("cannot open the database")?;
-        let blobs = BlobStore::local(&config.blob_dir()).context("cannot open the blob directory")?;
-        Ok(App { config, db, blobs, taxonomy })
+        let db = Db::open(&config.database_url())
+            .await
+            .context("cannot open the database")?;
+        let blobs =
+            BlobStore::local(&config.blob_dir()).context("cannot open the blob directory")?;
+        Ok(App {
+            config,
+            db,
+            blobs,
+            taxonomy,
+        })
     }
 }
 
 fn init_logging(config: &Config) {
-    let filter = tracing_subscriber::EnvFilter::try_new(&config.log_level).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.log_level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if config.log_format == "json" {
         builder.json().init();
     } else {
@@ -106,7 +126,9 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     init_logging(&config);
     match cli.command {
         Command::Serve(args) => serve::run(config, args).await,
-        Command::Import(ImportCommand::Capsules(args)) => import::run(App::open(config).await?, args).await,
+        Command::Import(ImportCommand::Capsules(args)) => {
+            import::run(App::open(config).await?, args).await
+        }
         Command::Media(MediaCommand::Transcode(args)) => import::transcode_command(args).await,
     }
 }

@@ -23,20 +23,33 @@ pub async fn run(mut config: Config, args: Args) -> anyhow::Result<ExitCode> {
     }
     let app = App::open(config).await?;
     if args.demo {
-        demo::install(&app).await.context("cannot install the demo")?;
+        demo::install(&app)
+            .await
+            .context("cannot install the demo")?;
     }
     let handle = metrics::install().map_err(|e| anyhow::anyhow!("cannot start metrics: {e}"))?;
     let lang = UiLang::parse(&app.config.default_lang).unwrap_or(UiLang::Fr);
-    let listener = tokio::net::TcpListener::bind(&app.config.listen).await.with_context(|| format!("cannot listen on {}", app.config.listen))?;
+    let listener = tokio::net::TcpListener::bind(&app.config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", app.config.listen))?;
     let addr = listener.local_addr()?;
-    let state = AppState::new(app.db.clone(), app.blobs.clone(), app.taxonomy.clone(), lang, handle);
+    let state = AppState::new(
+        app.db.clone(),
+        app.blobs.clone(),
+        app.taxonomy.clone(),
+        lang,
+        handle,
+    );
     let capsules = app.db.capsule_count().await?;
     // Tests and scripts read this line to find the port.
     println!("cartable is serving {capsules} capsules at http://{addr}/");
     tracing::info!(%addr, capsules, "serving");
-    axum::serve(metrics::CountedListener(listener), cartable_web::router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        metrics::CountedListener(listener),
+        cartable_web::router(state),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     app.db.close().await;
     tracing::info!("stopped cleanly");
     Ok(ExitCode::SUCCESS)

@@ -13,18 +13,25 @@ fn no_programme(_: &str) -> bool {
 fn folder(name: &str, manifest: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("tempdir");
     fs::write(dir.path().join("a.mp4"), b"not really a video").expect("write");
-    fs::write(dir.path().join("a.fr.vtt"), "WEBVTT\n\n00:00.000 --> 00:01.000\nBonjour\n").expect("write");
+    fs::write(
+        dir.path().join("a.fr.vtt"),
+        "WEBVTT\n\n00:00.000 --> 00:01.000\nBonjour\n",
+    )
+    .expect("write");
     fs::write(dir.path().join("bad.vtt"), "hello").expect("write");
     let path = dir.path().join(name);
     fs::write(&path, manifest).expect("write");
     (dir, path)
 }
 
-const HEADER: &str = "id,lang,title,title_en,level,subject,programme,position,programme_title,media,captions,tags\n";
+const HEADER: &str =
+    "id,lang,title,title_en,level,subject,programme,position,programme_title,media,captions,tags\n";
 
 #[test]
 fn a_good_csv_row_becomes_a_capsule_and_declares_its_programme() {
-    let csv = format!("{HEADER}fractions-1,fr,Les fractions,Fractions,primary-5,mathematics,math-p5,1,Maths 5e,a.mp4,a.fr.vtt,fractions; calcul\n");
+    let csv = format!(
+        "{HEADER}fractions-1,fr,Les fractions,Fractions,primary-5,mathematics,math-p5,1,Maths 5e,a.mp4,a.fr.vtt,fractions; calcul\n"
+    );
     let (_dir, path) = folder("m.csv", &csv);
     let m = Manifest::read(&path, &taxonomy(), &no_programme);
     assert!(m.problems.is_empty(), "{:?}", m.problems);
@@ -50,12 +57,31 @@ fn every_bad_field_is_named_with_its_line() {
     );
     let (_dir, path) = folder("m.csv", &csv);
     let m = Manifest::read(&path, &taxonomy(), &no_programme);
-    let found: Vec<(usize, &str)> = m.problems.iter().map(|p| (p.line, p.field.as_str())).collect();
+    let found: Vec<(usize, &str)> = m
+        .problems
+        .iter()
+        .map(|p| (p.line, p.field.as_str()))
+        .collect();
     assert_eq!(
         found,
-        [(3, "id"), (4, "level"), (5, "media"), (6, "captions"), (7, "media"), (8, "title"), (9, "id"), (10, "position")]
+        [
+            (3, "id"),
+            (4, "level"),
+            (5, "media"),
+            (6, "captions"),
+            (7, "media"),
+            (8, "title"),
+            (9, "id"),
+            (10, "position")
+        ]
     );
-    assert!(m.problems[2].to_string().contains("m.csv:5: media: file \"missing.mp4\" does not exist"), "{}", m.problems[2]);
+    assert!(
+        m.problems[2]
+            .to_string()
+            .contains("m.csv:5: media: file \"missing.mp4\" does not exist"),
+        "{}",
+        m.problems[2]
+    );
     assert_eq!(m.capsules.len(), 1, "only the first ok-1 survives");
 }
 
@@ -64,16 +90,31 @@ fn unknown_and_missing_columns_are_refused_at_the_header() {
     let (_dir, path) = folder("m.csv", "id,lang,title,colour,media\n");
     let m = Manifest::read(&path, &taxonomy(), &no_programme);
     let messages: Vec<String> = m.problems.iter().map(ToString::to_string).collect();
-    assert!(messages.iter().any(|p| p.contains(":1: unknown column \"colour\"")), "{messages:?}");
-    assert!(messages.iter().any(|p| p.contains("\"level\" is missing")), "{messages:?}");
+    assert!(
+        messages
+            .iter()
+            .any(|p| p.contains(":1: unknown column \"colour\"")),
+        "{messages:?}"
+    );
+    assert!(
+        messages.iter().any(|p| p.contains("\"level\" is missing")),
+        "{messages:?}"
+    );
 }
 
 #[test]
 fn a_programme_must_exist_somewhere() {
     let csv = format!("{HEADER}c-1,fr,Titre,,primary-5,mathematics,elsewhere,1,,a.mp4,,\n");
     let (_dir, path) = folder("m.csv", &csv);
-    assert_eq!(Manifest::read(&path, &taxonomy(), &no_programme).problems[0].field, "programme");
-    assert!(Manifest::read(&path, &taxonomy(), &|p| p == "elsewhere").problems.is_empty());
+    assert_eq!(
+        Manifest::read(&path, &taxonomy(), &no_programme).problems[0].field,
+        "programme"
+    );
+    assert!(
+        Manifest::read(&path, &taxonomy(), &|p| p == "elsewhere")
+            .problems
+            .is_empty()
+    );
 }
 
 #[test]
@@ -88,15 +129,29 @@ fn json_problems_carry_the_line_of_their_capsule() {
 }"#;
     let (_dir, path) = folder("m.json", json);
     let m = Manifest::read(&path, &taxonomy(), &no_programme);
-    let found: Vec<(usize, &str)> = m.problems.iter().map(|p| (p.line, p.field.as_str())).collect();
+    let found: Vec<(usize, &str)> = m
+        .problems
+        .iter()
+        .map(|p| (p.line, p.field.as_str()))
+        .collect();
     assert_eq!(found, [(4, ""), (6, "lang")]);
-    assert!(m.problems[0].message.contains("colour"), "{}", m.problems[0]);
+    assert!(
+        m.problems[0].message.contains("colour"),
+        "{}",
+        m.problems[0]
+    );
     assert_eq!(m.capsules.len(), 1);
 }
 
 #[test]
 fn hostile_bytes_are_refused_not_panicked_on() {
-    for bytes in [&b"\xff\xfe\x00garbage"[..], b"{", b"[]", b"id\n\"unterminated", b""] {
+    for bytes in [
+        &b"\xff\xfe\x00garbage"[..],
+        b"{",
+        b"[]",
+        b"id\n\"unterminated",
+        b"",
+    ] {
         for name in ["m.json", "m.csv"] {
             let dir = tempfile::tempdir().expect("tempdir");
             let path = dir.path().join(name);

@@ -2,8 +2,8 @@
 //! language-switch links) and ready-made cards, so templates hold no logic
 //! beyond loops and conditions.
 
-use crate::i18n::{I18N, UiLang};
 use crate::Shared;
+use crate::i18n::{I18N, UiLang};
 use cartable_core::catalog::{Capsule, Programme};
 use cartable_core::{Translations, pick};
 use fluent_bundle::FluentArgs;
@@ -27,12 +27,17 @@ pub struct LangLink {
 
 impl Page {
     pub fn new(lang: UiLang, title: String, rest: String) -> Page {
-        Page { lang, title, rest, css: include_str!("../../assets/app.css") }
+        Page {
+            lang,
+            title,
+            rest,
+            css: include_str!("../../assets/app.css"),
+        }
     }
 
     /// A page titled by a message key, for error pages.
-    pub fn new_static(lang: UiLang, title_key: &str) -> Page {
-        Page::new(lang, I18N.message(lang, title_key, None), "/".into())
+    pub fn new_static(lang: UiLang, title_key: &str, rest: String) -> Page {
+        Page::new(lang, I18N.message(lang, title_key, None), rest)
     }
 
     pub fn t(&self, key: &str) -> String {
@@ -62,7 +67,12 @@ impl Page {
     pub fn languages(&self) -> Vec<LangLink> {
         UiLang::ALL
             .into_iter()
-            .map(|l| LangLink { code: l.code(), name: l.native_name(), url: format!("/{}{}", l.code(), self.rest), current: l == self.lang })
+            .map(|l| LangLink {
+                code: l.code(),
+                name: l.native_name(),
+                url: format!("/{}{}", l.code(), self.rest),
+                current: l == self.lang,
+            })
             .collect()
     }
 }
@@ -76,7 +86,10 @@ pub struct Text {
 
 pub fn text(texts: &Translations, lang: UiLang) -> Text {
     let text = pick(texts, lang.code()).unwrap_or_default().to_owned();
-    let lang = texts.iter().find(|(_, t)| **t == text).map_or_else(String::new, |(l, _)| l.to_string());
+    let lang = texts
+        .iter()
+        .find(|(_, t)| **t == text)
+        .map_or_else(String::new, |(l, _)| l.to_string());
     Text { text, lang }
 }
 
@@ -103,10 +116,20 @@ impl CapsuleCard {
             url: format!("/{}/capsules/{}", lang.code(), c.id),
             title: text(&c.titles, lang),
             summary: Some(text(&c.summaries, lang)).filter(|s| !s.text.is_empty()),
-            level: state.taxonomy.level_label(c.level.as_str(), lang.code()).to_owned(),
-            subject: state.taxonomy.subject_label(c.subject.as_str(), lang.code()).to_owned(),
+            level: state
+                .taxonomy
+                .level_label(c.level.as_str(), lang.code())
+                .to_owned(),
+            subject: state
+                .taxonomy
+                .subject_label(c.subject.as_str(), lang.code())
+                .to_owned(),
             duration: duration(c.media.duration_ms),
-            thumbnail: c.media.thumbnail.as_ref().map(|h| crate::api::blob_url(h, "jpg")),
+            thumbnail: c
+                .media
+                .thumbnail
+                .as_ref()
+                .map(|h| crate::api::blob_url(h, "jpg")),
             position: None,
         }
     }
@@ -120,7 +143,11 @@ pub struct ProgrammeCard {
 
 impl ProgrammeCard {
     pub fn new(lang: UiLang, p: &Programme) -> ProgrammeCard {
-        ProgrammeCard { url: format!("/{}/programmes/{}", lang.code(), p.id), title: text(&p.titles, lang), count: p.capsule_count }
+        ProgrammeCard {
+            url: format!("/{}/programmes/{}", lang.code(), p.id),
+            title: text(&p.titles, lang),
+            count: p.capsule_count,
+        }
     }
 }
 
