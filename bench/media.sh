@@ -181,8 +181,7 @@ http {
   }
 }
 EOF
-nginx -t -q -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" 2>&1 | grep -v 'could not open error log' >&2 || true
-nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" -g "error_log $WORK/nginx/error.log warn;" 2>"$WORK/nginx/stderr" &
+nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" 2>"$WORK/nginx/stderr" &
 NGINX_PID=$!
 for _ in $(seq 100); do
   curl -s -o /dev/null "$NGINX_URL/" && break
@@ -218,7 +217,7 @@ for name in 720p 360p; do
 done
 N_REQ=$(wc -l <"$WORK/requests.tsv")
 MEAN_KB=$(awk -F'\t' '$2 != "" {split(substr($2, 7), a, "-"); s += a[2] - a[1] + 1} END {printf "%.0f", s / NR / 1024}' "$WORK/requests.tsv")
-log "mix: $N_REQ requests (mean body of the ranges over the mix ~${MEAN_KB} KiB)"
+log "mix: $N_REQ requests (mean body over the mix ~${MEAN_KB} KiB)"
 
 # ---------------------------------------------------------------- same bytes ---
 check_same() {
@@ -331,7 +330,7 @@ lat_of() { rows "$1" "$2" | kv "$3" | median; }
 errs_of() { rows "$1" "$2" | awk '{for (i = 5; i <= NF; i++) {split($i, a, "="); f[a[1]] = a[2]} s += f["status"]; e += f["connect"] + f["read"] + f["write"] + f["timeout"]} END {printf "%d / %d", s, e}'; }
 cpu_of() { rows "$1" "$2" | awk -v t="$CLK_TCK" '{print $4 / t}' | median; }
 ms() { awk -v u="$1" 'BEGIN {printf "%.1f", u / 1000}'; }
-fmt() { awk -v v="$1" -v d="$2" 'BEGIN {printf "%.*f", d, v}'; }
+fmt() { awk -v v="$1" -v d="$2" 'BEGIN {printf "%." d "f", v}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "n/a"}'; }
 
 DATE=$(date -u +%Y-%m-%d\ %H:%M\ UTC)

@@ -42,6 +42,9 @@ pub struct TranscodeArgs {
     source: PathBuf,
     /// The directory to write the rendition set into (created).
     out: PathBuf,
+    /// Print the rendition set (renditions.json) on stdout.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Serialize, Default)]

@@ -7,6 +7,8 @@ use anyhow::Context;
 use cartable_web::{AppState, UiLang, metrics};
 use std::process::ExitCode;
 
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(20);
+
 #[derive(clap::Args)]
 pub struct Args {
     /// Address to listen on, e.g. 127.0.0.1:8080 or 0.0.0.0:80 (port 0 picks a free one).
@@ -44,12 +46,26 @@ pub async fn run(mut config: Config, args: Args) -> anyhow::Result<ExitCode> {
     // Tests and scripts read this line to find the port.
     println!("cartable is serving {capsules} capsules at http://{addr}/");
     tracing::info!(%addr, capsules, "serving");
-    axum::serve(
+    let stopping = std::sync::Arc::new(tokio::sync::Notify::new());
+    let signalled = stopping.clone();
+    let server = axum::serve(
         metrics::CountedListener(listener),
         cartable_web::router(state),
     )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        signalled.notify_one();
+    });
+    // A client that never finishes its download must not keep the node
+    // from stopping: in-flight requests get a grace period, then go.
+    let grace = async {
+        stopping.notified().await;
+        tokio::time::sleep(SHUTDOWN_GRACE).await;
+    };
+    tokio::select! {
+        result = server => result?,
+        () = grace => tracing::warn!("requests still running after {SHUTDOWN_GRACE:?}; stopping anyway"),
+    }
     app.db.close().await;
     tracing::info!("stopped cleanly");
     Ok(ExitCode::SUCCESS)

@@ -43,6 +43,18 @@ fn a_good_csv_row_becomes_a_capsule_and_declares_its_programme() {
 }
 
 #[test]
+fn titles_in_tamazight_and_turkish_are_kept() {
+    let csv = "id,lang,title,title_zgh,title_tr,level,subject,media\n\
+               alphabet-1,zgh,ⵜⵉⴼⵉⵏⴰⵖ,ⵜⵉⴼⵉⵏⴰⵖ,Tifinağ alfabesi,literacy,amazigh,a.mp4\n";
+    let (_dir, path) = folder("m.csv", csv);
+    let m = Manifest::read(&path, &taxonomy(), &no_programme);
+    assert!(m.problems.is_empty(), "{:?}", m.problems);
+    let c = &m.capsules[0];
+    assert_eq!(c.titles.get("zgh").map(String::as_str), Some("ⵜⵉⴼⵉⵏⴰⵖ"));
+    assert_eq!(c.titles.get("tr").map(String::as_str), Some("Tifinağ alfabesi"));
+}
+
+#[test]
 fn every_bad_field_is_named_with_its_line() {
     let csv = format!(
         "{HEADER}ok-1,fr,Titre,,primary-5,mathematics,,,,a.mp4,,\n\
