@@ -380,9 +380,10 @@ MD="$WORK/media.md"
   echo "| connections | run | server | requests/s | MiB/s | p50 ms | p99 ms | non-2xx | socket errors (connect/read/write/timeout) |"
   echo "|---|---|---|---|---|---|---|---|---|"
   while read -r server conns rep cpu rest; do
-    # shellcheck disable=SC2086
-    eval "$(echo $rest | tr ' ' '\n' | sed 's/^/local_/')"
-    echo "| $conns | $rep | $server | $(fmt "$(awk -v r="$local_requests" -v d="$local_duration_us" 'BEGIN {print r / (d / 1e6)}')" 0) | $(fmt "$(awk -v b="$local_bytes" -v d="$local_duration_us" 'BEGIN {print b / (d / 1e6) / 1048576}')" 0) | $(ms "$local_p50_us") | $(ms "$local_p99_us") | $local_status | $local_connect/$local_read/$local_write/$local_timeout |"
+    declare -A f=()
+    for kvp in $rest; do f[${kvp%%=*}]=${kvp#*=}; done
+    echo "| $conns | $rep | $server | $(fmt "$(awk -v r="${f[requests]}" -v d="${f[duration_us]}" 'BEGIN {print r / (d / 1e6)}')" 0) | $(fmt "$(awk -v b="${f[bytes]}" -v d="${f[duration_us]}" 'BEGIN {print b / (d / 1e6) / 1048576}')" 0) | $(ms "${f[p50_us]}") | $(ms "${f[p99_us]}") | ${f[status]} | ${f[connect]}/${f[read]}/${f[write]}/${f[timeout]} |"
+    unset f
   done <"$WORK/results.tsv"
   echo
   echo "</details>"

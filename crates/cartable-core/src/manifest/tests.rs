@@ -51,7 +51,10 @@ fn titles_in_tamazight_and_turkish_are_kept() {
     assert!(m.problems.is_empty(), "{:?}", m.problems);
     let c = &m.capsules[0];
     assert_eq!(c.titles.get("zgh").map(String::as_str), Some("ⵜⵉⴼⵉⵏⴰⵖ"));
-    assert_eq!(c.titles.get("tr").map(String::as_str), Some("Tifinağ alfabesi"));
+    assert_eq!(
+        c.titles.get("tr").map(String::as_str),
+        Some("Tifinağ alfabesi")
+    );
 }
 
 #[test]
@@ -172,5 +175,28 @@ fn hostile_bytes_are_refused_not_panicked_on() {
             assert!(m.capsules.is_empty());
             assert!(!m.problems.is_empty(), "{name} {bytes:?} accepted");
         }
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 200, ..Default::default() })]
+
+    /// Whatever bytes an editor (or an attacker) hands in, the reader
+    /// answers with problems, never a panic.
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2048), json in proptest::prelude::any::<bool>()) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(if json { "m.json" } else { "m.csv" });
+        fs::write(&path, &bytes).expect("write");
+        let _ = Manifest::read(&path, &taxonomy(), &no_programme);
+    }
+
+    /// Rows shaped like real ones, with random cells, never panic either.
+    #[test]
+    fn arbitrary_cells_never_panic(cells in proptest::collection::vec("[ -~éاⵜ;,\"\\n]{0,12}", 12)) {
+        let quoted: Vec<String> = cells.iter().map(|c| format!("\"{}\"", c.replace('"', "\"\""))).collect();
+        let csv = format!("{HEADER}{}\n", quoted.join(","));
+        let (_dir, path) = folder("m.csv", &csv);
+        let _ = Manifest::read(&path, &taxonomy(), &no_programme);
     }
 }
