@@ -15,8 +15,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use cartable_core::BlobHash;
+use std::io::Seek;
 use std::ops::RangeInclusive;
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
+use tokio::io::AsyncReadExt;
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// Read size for streaming a file: large enough that a 1 MB segment is a
@@ -85,6 +86,46 @@ async fn download(
     serve(&state, &parse_hash(&hash)?, mime, Some(&safe), &headers).await
 }
 
+/// Blobs this small (playlists, captions) are read whole.
+const SMALL: u64 = 64 * 1024;
+
+/// A local blob, opened: read whole when small, else an open file.
+enum Local {
+    Small(bytes::Bytes),
+    File(std::fs::File, u64),
+}
+
+impl Local {
+    fn size(&self) -> u64 {
+        match self {
+            Local::Small(b) => b.len() as u64,
+            Local::File(_, size) => *size,
+        }
+    }
+}
+
+/// Opens a local blob in one trip to the blocking pool: open, size, and
+/// for a small one its bytes. `None` when the blob is not there.
+async fn open_local(path: std::path::PathBuf) -> Result<Option<Local>, ApiError> {
+    let opened = tokio::task::spawn_blocking(move || -> std::io::Result<Option<Local>> {
+        let mut file = match std::fs::File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let size = file.metadata()?.len();
+        if size <= SMALL {
+            let mut bytes = Vec::with_capacity(size as usize);
+            std::io::Read::read_to_end(&mut file, &mut bytes)?;
+            return Ok(Some(Local::Small(bytes.into())));
+        }
+        Ok(Some(Local::File(file, size)))
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(opened?)
+}
+
 /// Whether an `If-None-Match` or `If-Range` value names this ETag.
 fn names_etag(value: Option<&HeaderValue>, etag: &str) -> bool {
     value.and_then(|v| v.to_str().ok()).is_some_and(|v| {
@@ -127,13 +168,13 @@ async fn serve(
     headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
     let etag = format!("\"{hash}\"");
-    let local = state.blobs.local_path(hash);
+    let local = match state.blobs.local_path(hash) {
+        Some(path) => open_local(path).await?,
+        None => None,
+    };
     let size = match &local {
-        Some(path) => match tokio::fs::metadata(path).await {
-            Ok(m) => Some(m.len()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => return Err(e.into()),
-        },
+        Some(local) => Some(local.size()),
+        None if state.blobs.local_path(hash).is_some() => None,
         None => state.blobs.size(hash).await?,
     };
     let size = size.ok_or_else(|| ApiError::NotFound("media".into()))?;
@@ -144,12 +185,15 @@ async fn serve(
         let (start, len) = range
             .as_ref()
             .map_or((0, size), |r| (*r.start(), r.end() - r.start() + 1));
-        let body = match &local {
-            Some(path) => {
-                let mut file = tokio::fs::File::open(path).await?;
-                if start > 0 {
-                    file.seek(std::io::SeekFrom::Start(start)).await?;
-                }
+        let body = match local {
+            Some(Local::Small(bytes)) => {
+                Body::from(bytes.slice(start as usize..(start + len) as usize))
+            }
+            Some(Local::File(mut file, _)) => {
+                // Moving the offset is a system call that never waits on
+                // the disk, so it can run here.
+                file.seek(std::io::SeekFrom::Start(start))?;
+                let file = tokio::fs::File::from_std(file);
                 Body::from_stream(tokio_util::io::ReaderStream::with_capacity(
                     file.take(len),
                     CHUNK,

@@ -110,6 +110,14 @@ async fn ranges_etags_and_cache_headers_let_any_cache_hold_media() {
         "application/vnd.apple.mpegurl"
     );
     let text = playlist.text().await.unwrap();
+    let head = client
+        .get(server.url(rendition["playlist_url"].as_str().unwrap()))
+        .header("range", "bytes=0-6")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), 206, "small blobs take ranges too");
+    assert_eq!(head.text().await.unwrap(), "#EXTM3U");
     let file = rendition["url"]
         .as_str()
         .unwrap()
