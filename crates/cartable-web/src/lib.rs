@@ -6,6 +6,7 @@
 //! result. Start with [`router`], which lists every route.
 
 mod api;
+mod cache;
 mod error;
 mod i18n;
 mod media;
@@ -13,6 +14,7 @@ pub mod metrics;
 mod ui;
 
 use axum::Router;
+use axum::middleware::from_fn_with_state;
 use axum::routing::get;
 use cartable_core::Taxonomy;
 use cartable_store::{BlobStore, Db};
@@ -29,6 +31,7 @@ pub struct AppState {
     pub taxonomy: Taxonomy,
     pub default_lang: UiLang,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    responses: cache::ResponseCache,
 }
 
 pub type Shared = Arc<AppState>;
@@ -47,6 +50,7 @@ impl AppState {
             taxonomy,
             default_lang,
             metrics,
+            responses: cache::new(),
         })
     }
 }
@@ -58,9 +62,20 @@ pub fn router(state: Shared) -> Router {
         .route("/metrics", get(metrics::render))
         // Pages and JSON shrink several times with gzip; media is already
         // compressed and must keep exact byte ranges, so it gets none.
-        .nest("/api/v1", api::router().layer(CompressionLayer::new()))
+        // Catalog answers are the same for everyone: kept a moment, after
+        // compression, so a hit costs neither SQL nor gzip.
+        .nest(
+            "/api/v1",
+            api::router()
+                .layer(CompressionLayer::new())
+                .layer(from_fn_with_state(state.clone(), cache::layer)),
+        )
         .nest("/media", media::router())
-        .merge(ui::router().layer(CompressionLayer::new()))
+        .merge(
+            ui::router()
+                .layer(CompressionLayer::new())
+                .layer(from_fn_with_state(state.clone(), cache::layer)),
+        )
         .layer(axum::middleware::from_fn(metrics::track))
         .with_state(state)
 }

@@ -14,15 +14,16 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use bytes::Bytes;
 use cartable_core::BlobHash;
-use std::io::Seek;
 use std::ops::RangeInclusive;
-use tokio::io::AsyncReadExt;
+use std::os::unix::fs::FileExt;
+use std::sync::Arc;
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
-/// Read size for streaming a file: large enough that a 1 MB segment is a
-/// handful of reads.
-const CHUNK: usize = 256 * 1024;
+/// Read size for streaming a file: a 1 MB segment is a handful of reads,
+/// and 2,000 slow connections hold at most this much each.
+const CHUNK: usize = 128 * 1024;
 
 pub fn router() -> Router<Shared> {
     Router::new()
@@ -91,8 +92,8 @@ const SMALL: u64 = 64 * 1024;
 
 /// A local blob, opened: read whole when small, else an open file.
 enum Local {
-    Small(bytes::Bytes),
-    File(std::fs::File, u64),
+    Small(Bytes),
+    File(Arc<std::fs::File>, u64),
 }
 
 impl Local {
@@ -119,11 +120,50 @@ async fn open_local(path: std::path::PathBuf) -> Result<Option<Local>, ApiError>
             std::io::Read::read_to_end(&mut file, &mut bytes)?;
             return Ok(Some(Local::Small(bytes.into())));
         }
-        Ok(Some(Local::File(file, size)))
+        Ok(Some(Local::File(Arc::new(file), size)))
     })
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(opened?)
+}
+
+/// Reads `len` bytes at `offset` with positioned reads, one trip to the
+/// blocking pool per chunk. Hand-written rather than `tokio::fs::File` +
+/// `ReaderStream`, which copy every byte twice (into tokio's own buffer,
+/// then into the stream's) and need a seek first.
+fn file_stream(
+    file: Arc<std::fs::File>,
+    offset: u64,
+    len: u64,
+) -> impl futures_util::Stream<Item = std::io::Result<Bytes>> {
+    futures_util::stream::try_unfold((file, offset, len), |(file, offset, left)| async move {
+        if left == 0 {
+            return Ok(None);
+        }
+        let want = left.min(CHUNK as u64) as usize;
+        let (file, chunk) = tokio::task::spawn_blocking(move || {
+            let mut buf = vec![0; want];
+            let read = file.read_at(&mut buf, offset);
+            (
+                file,
+                read.map(|n| {
+                    buf.truncate(n);
+                    buf
+                }),
+            )
+        })
+        .await
+        .map_err(std::io::Error::other)?;
+        let chunk = chunk?;
+        if chunk.is_empty() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "blob shorter than its size",
+            ));
+        }
+        let n = chunk.len() as u64;
+        Ok(Some((Bytes::from(chunk), (file, offset + n, left - n))))
+    })
 }
 
 /// Whether an `If-None-Match` or `If-Range` value names this ETag.
@@ -189,16 +229,7 @@ async fn serve(
             Some(Local::Small(bytes)) => {
                 Body::from(bytes.slice(start as usize..(start + len) as usize))
             }
-            Some(Local::File(mut file, _)) => {
-                // Moving the offset is a system call that never waits on
-                // the disk, so it can run here.
-                file.seek(std::io::SeekFrom::Start(start))?;
-                let file = tokio::fs::File::from_std(file);
-                Body::from_stream(tokio_util::io::ReaderStream::with_capacity(
-                    file.take(len),
-                    CHUNK,
-                ))
-            }
+            Some(Local::File(file, _)) => Body::from_stream(file_stream(file, start, len)),
             None if len == 0 => Body::empty(),
             None => Body::from(state.blobs.get_range(hash, start..start + len).await?),
         };

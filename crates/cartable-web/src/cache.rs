@@ -1,0 +1,97 @@
+//! A short-lived cache of whole responses for pages and the JSON API.
+//!
+//! Catalog pages and listings are the same for every visitor, so at
+//! national scale they are served many times between two changes. Each
+//! answer is kept for [`TTL`] (compressed or not, as asked), which spares
+//! the database and the templates while a change made by an import in
+//! another process still shows within seconds. A cache or CDN in front can
+//! hold the same answers longer: they say `Cache-Control: public`.
+
+use crate::Shared;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use quick_cache::Weighter;
+use quick_cache::sync::Cache;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How long an answer is reused.
+pub const TTL: Duration = Duration::from_secs(2);
+/// The cache's size in bytes of kept bodies.
+const CAPACITY: u64 = 32 * 1024 * 1024;
+/// Answers larger than this are not kept.
+const LARGEST: usize = 1024 * 1024;
+/// What an API answer tells caches in front, when its handler said nothing.
+const API_CACHE_CONTROL: &str = "public, max-age=10";
+
+pub struct Kept {
+    at: Instant,
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+#[derive(Clone)]
+pub struct BodyWeight;
+
+impl Weighter<String, Arc<Kept>> for BodyWeight {
+    fn weight(&self, key: &String, kept: &Arc<Kept>) -> u64 {
+        (key.len() + kept.body.len() + 256) as u64
+    }
+}
+
+pub type ResponseCache = Cache<String, Arc<Kept>, BodyWeight>;
+
+pub fn new() -> ResponseCache {
+    Cache::with_weighter(4096, CAPACITY, BodyWeight)
+}
+
+fn rebuild(kept: &Kept) -> Response {
+    let mut response = Response::new(Body::from(kept.body.clone()));
+    *response.status_mut() = kept.status;
+    *response.headers_mut() = kept.headers.clone();
+    response
+}
+
+/// Serves a GET from the cache when a fresh answer is kept; otherwise
+/// runs the handler and keeps its successful answer.
+pub async fn layer(State(state): State<Shared>, request: Request, next: Next) -> Response {
+    if request.method() != Method::GET {
+        return next.run(request).await;
+    }
+    let gzip = request
+        .headers()
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("gzip"));
+    let key = format!("{}{}", if gzip { "z" } else { "-" }, request.uri());
+    if let Some(kept) = state.responses.get(&key).filter(|k| k.at.elapsed() < TTL) {
+        metrics::counter!("response_cache_hits_total").increment(1);
+        return rebuild(&kept);
+    }
+    let response = next.run(request).await;
+    if response.status() != StatusCode::OK {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, LARGEST).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    parts
+        .headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static(API_CACHE_CONTROL));
+    let kept = Kept {
+        at: Instant::now(),
+        status: parts.status,
+        headers: parts.headers,
+        body,
+    };
+    let response = rebuild(&kept);
+    state.responses.insert(key, Arc::new(kept));
+    response
+}
