@@ -24,7 +24,11 @@
 #   CONNECTIONS  wrk connections (default 256)
 #   REPEAT       runs per mix; medians are reported (default 3)
 #   PAUSE        seconds of rest between runs (default 5)
+#   LOW_DURATION seconds of one extra run per mix at a single connection,
+#                which shows the time of one request without queueing
+#                (default 5; 0 skips it)
 #   IMPORT_JOBS  --jobs of the import (default 2)
+#   COLD         distinct start cursors in the cold mixes (default 2000)
 # Every load is bounded by wrk's -d (and a timeout around wrk); everything
 # lives in a mktemp -d removed on exit, and the server is stopped then.
 set -euo pipefail
@@ -42,6 +46,8 @@ DURATION=${DURATION:-15}
 CONNECTIONS=${CONNECTIONS:-256}
 REPEAT=${REPEAT:-3}
 PAUSE=${PAUSE:-5}
+LOW_DURATION=${LOW_DURATION:-5}
+COLD=${COLD:-2000}
 IMPORT_JOBS=${IMPORT_JOBS:-2}
 THREADS=2
 TAXONOMY="$ROOT/crates/cartable-core/taxonomy/morocco.toml"
@@ -265,20 +271,36 @@ lua api false "${API[@]}"
 lua api-gzip true "${API[@]}"
 lua browse false "${BROWSE[@]}"
 lua browse-gzip true "${BROWSE[@]}"
-MIXES="api browse api-gzip browse-gzip"
+# Cold mixes: a page of the catalog starting after each of COLD capsules, so
+# that nearly every request misses cartable's 2-second response cache and
+# pays for SQL, JSON or the template.
+mapfile -t COLD_IDS < <(jq -r '.capsules[].id' "$WORK/set/manifest.json" | shuf -n "$COLD" --random-source=<(yes))
+API_COLD=() BROWSE_COLD=()
+for id in "${COLD_IDS[@]}"; do
+  API_COLD+=("/api/v1/capsules?cursor=i.$id")
+  BROWSE_COLD+=("/fr/browse?cursor=i.$id")
+done
+check_urls api "${API_COLD[@]:0:5}" >/dev/null
+check_urls browse "${BROWSE_COLD[@]:0:5}" >/dev/null
+lua api-cold false "${API_COLD[@]}"
+lua browse-cold false "${BROWSE_COLD[@]}"
+MIXES="api browse api-gzip browse-gzip api-cold browse-cold"
 
 # ---------------------------------------------------------------- load ---
 : >"$WORK/results.tsv"
+# run MIX REP [CONNECTIONS DURATION]: one wrk run; appends a line to results.tsv.
 run() {
-  local mix=$1 rep=$2 out before after line
+  local mix=$1 rep=$2 conns=${3:-$CONNECTIONS} secs=${4:-$DURATION} out before after line threads=$THREADS
+  ((conns >= THREADS)) || threads=$conns
   out="$WORK/wrk-$mix-$rep.txt"
   before=$(cpu_ticks "$CARTABLE_PID")
-  ( sleep $((DURATION - 1)); rss_kb "$CARTABLE_PID" >"$WORK/rss-$mix-$rep" ) &
-  SAMPLER_PID=$!
-  timeout $((DURATION + 60)) wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s --latency \
+  if [[ $rep != low ]]; then
+    ( sleep $((secs - 1)); rss_kb "$CARTABLE_PID" >"$WORK/rss-$mix-$rep" ) &
+    SAMPLER_PID=$!
+  fi
+  timeout $((secs + 60)) wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 10s --latency \
     -s "$WORK/$mix.lua" "$URL" >"$out" 2>&1 || { cat "$out" >&2; die "wrk failed ($mix)"; }
-  wait "$SAMPLER_PID" || true
-  SAMPLER_PID=""
+  if [[ -n "$SAMPLER_PID" ]]; then wait "$SAMPLER_PID" || true; SAMPLER_PID=""; fi
   after=$(cpu_ticks "$CARTABLE_PID")
   kill -0 "$CARTABLE_PID" 2>/dev/null || { tail -20 "$WORK/cartable.err" >&2; die "cartable died under load"; }
   line=$(grep '^BENCH ' "$out") || { cat "$out" >&2; die "no result from wrk ($mix)"; }
@@ -293,16 +315,22 @@ for rep in $(seq "$REPEAT"); do
     run "$mix" "$rep"
   done
 done
+if ((LOW_DURATION > 0)); then
+  for mix in $MIXES; do
+    sleep 1
+    run "$mix" low 1 "$LOW_DURATION"
+  done
+fi
 HWM=$(hwm_kb "$CARTABLE_PID")
 
 # ---------------------------------------------------------------- report ---
 median() { sort -g | awk '{v[NR] = $1} END {if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 # field MIX EXPR: EXPR over the key=value fields of every run of MIX, one per line.
 field() {
-  awk -v m="$1" -v t="$CLK_TCK" '$1 == m {for (i = 4; i <= NF; i++) {split($i, a, "="); f[a[1]] = a[2]} f["cpu"] = $3 / t; f["rps"] = f["requests"] / (f["duration_us"] / 1e6); print f["'"$2"'"]}' "$WORK/results.tsv"
+  awk -v m="$1" -v t="$CLK_TCK" -v low="${3:-}" '$1 == m && (($2 == "low") == (low != "")) {for (i = 4; i <= NF; i++) {split($i, a, "="); f[a[1]] = a[2]} f["cpu"] = $3 / t; f["rps"] = f["requests"] / (f["duration_us"] / 1e6); f["cpu_ms"] = 1000 * f["cpu"] / f["requests"]; print f["'"$2"'"]}' "$WORK/results.tsv"
 }
 med() { field "$1" "$2" | median; }
-errs() { awk -v m="$1" '$1 == m {for (i = 4; i <= NF; i++) {split($i, a, "="); f[a[1]] = a[2]} s += f["status"]; e += f["connect"] + f["read"] + f["write"] + f["timeout"]} END {printf "%d / %d", s, e}' "$WORK/results.tsv"; }
+errs() { awk -v m="$1" '$1 == m && $2 != "low" {for (i = 4; i <= NF; i++) {split($i, a, "="); f[a[1]] = a[2]} s += f["status"]; e += f["connect"] + f["read"] + f["write"] + f["timeout"]} END {printf "%d / %d", s, e}' "$WORK/results.tsv"; }
 ms() { awk -v u="$1" 'BEGIN {printf "%.1f", u / 1000}'; }
 kb() { awk -v b="$1" 'BEGIN {printf "%.1f", b / 1024}'; }
 rps0() { awk -v v="$1" 'BEGIN {printf "%.0f", v}'; }
@@ -310,7 +338,7 @@ goal() { awk -v u="$1" 'BEGIN {print (u < 20000 ? "yes" : "no")}'; }
 
 DATE=$(date -u +%Y-%m-%d\ %H:%M\ UTC)
 VERSION=$("$CARTABLE" --version 2>/dev/null | head -1 || echo cartable)
-WRK_VERSION=$(wrk -v 2>&1 | head -1 | awk '{print $2}')
+WRK_VERSION=$({ wrk -v 2>&1 || true; } | head -1 | awk '{print $2}')
 CPU=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 MD="$WORK/catalog.md"
@@ -330,14 +358,27 @@ MD="$WORK/catalog.md"
   echo "Mixes, one URL after the other on every connection:"
   echo "- **API**: ${#API[@]} listings of \`GET /api/v1/capsules\` (level + subject, level, subject, lang, level/subject + lang, programme listings incl. \`limit=100\`, unfiltered, a filter that matches nothing, second pages by cursor); mean answer $(kb "$API_MEAN") KiB ($(kb "$API_GZ_MEAN") KiB gzip)."
   echo "- **browse**: ${#BROWSE[@]} pages \`GET /{fr,ar,en}/browse?level=…[&subject=…]\`; mean page $(kb "$BROWSE_MEAN") KiB ($(kb "$BROWSE_GZ_MEAN") KiB gzip)."
+  echo "- **api-cold**, **browse-cold**: ${#API_COLD[@]} distinct pages each (\`GET /api/v1/capsules?cursor=…\`, \`GET /fr/browse?cursor=…\`), so that almost every request misses the 2-second response cache: the cost of SQL, JSON and templates."
+  echo "- The others repeat few URLs, as a national audience repeats the popular pages: almost every request is a response-cache hit."
   echo
-  echo "| mix | Accept-Encoding | requests/s | p50 ms | p99 ms | max ms | p99 < 20 ms | non-2xx / socket errors | cartable CPU s per run |"
-  echo "|---|---|---|---|---|---|---|---|---|"
+  echo "| mix | Accept-Encoding | requests/s | p50 ms | p99 ms | max ms | p99 < 20 ms | non-2xx / socket errors | cartable CPU s per run | cartable CPU ms per request |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
   for mix in $MIXES; do
     enc=none; [[ $mix == *-gzip ]] && enc=gzip
     p99=$(med "$mix" p99_us)
-    echo "| ${mix%-gzip} | $enc | $(rps0 "$(med "$mix" rps)") | $(ms "$(med "$mix" p50_us)") | $(ms "$p99") | $(ms "$(med "$mix" max_us)") | $(goal "$p99") | $(errs "$mix") | $(awk -v c="$(med "$mix" cpu)" 'BEGIN {printf "%.1f", c}') |"
+    echo "| ${mix%-gzip} | $enc | $(rps0 "$(med "$mix" rps)") | $(ms "$(med "$mix" p50_us)") | $(ms "$p99") | $(ms "$(med "$mix" max_us)") | $(goal "$p99") | $(errs "$mix") | $(awk -v c="$(med "$mix" cpu)" 'BEGIN {printf "%.1f", c}') | $(awk -v c="$(med "$mix" cpu_ms)" 'BEGIN {printf "%.2f", c}') |"
   done
+  if ((LOW_DURATION > 0)); then
+    echo
+    echo "The same mixes at a single connection (${LOW_DURATION} s, one run each): the time of one request when nothing waits in a queue."
+    echo
+    echo "| mix | Accept-Encoding | requests/s | p50 ms | p99 ms | cartable CPU ms per request |"
+    echo "|---|---|---|---|---|---|"
+    for mix in $MIXES; do
+      enc=none; [[ $mix == *-gzip ]] && enc=gzip
+      echo "| ${mix%-gzip} | $enc | $(rps0 "$(field "$mix" rps low | median)") | $(ms "$(field "$mix" p50_us low | median)") | $(ms "$(field "$mix" p99_us low | median)") | $(awk -v c="$(field "$mix" cpu_ms low | median)" 'BEGIN {printf "%.2f", c}') |"
+    done
+  fi
   echo
   echo "Resident memory of cartable (VmRSS): idle with $CAPSULES capsules $(mib "$IDLE_RSS") MiB;"
   for mix in $MIXES; do
@@ -362,7 +403,7 @@ MD="$WORK/catalog.md"
   echo "Command:"
   echo
   echo '```sh'
-  echo "bench/catalog.sh   # CAPSULES=$CAPSULES DURATION=$DURATION CONNECTIONS=$CONNECTIONS REPEAT=$REPEAT"
+  echo "bench/catalog.sh   # CAPSULES=$CAPSULES DURATION=$DURATION CONNECTIONS=$CONNECTIONS REPEAT=$REPEAT LOW_DURATION=$LOW_DURATION"
   echo "# each run: wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --timeout 10s --latency -s <mix>.lua http://127.0.0.1:<port>"
   echo '```'
 } >"$MD"

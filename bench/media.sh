@@ -336,7 +336,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else 
 DATE=$(date -u +%Y-%m-%d\ %H:%M\ UTC)
 VERSION=$("$CARTABLE" --version 2>/dev/null | head -1 || echo cartable)
 NGINX_VERSION=$(nginx -v 2>&1 | sed 's/^nginx version: //')
-WRK_VERSION=$(wrk -v 2>&1 | head -1 | awk '{print $2}')
+WRK_VERSION=$({ wrk -v 2>&1 || true; } | head -1 | awk '{print $2}')
 CPU=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 MD="$WORK/media.md"

@@ -6,11 +6,12 @@
 use crate::{ApiError, Shared};
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use cartable_core::catalog::{Capsule, Programme};
-use cartable_core::{CapsuleId, Lang, LevelId, ProgrammeId, SubjectId};
+use cartable_core::renditions::RenditionKind;
+use cartable_core::{CapsuleId, Lang, LevelId, ProgrammeId, SubjectId, Translations};
 use cartable_store::catalog::{CapsuleFilter, Cursor};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -61,69 +62,141 @@ pub fn download_name(capsule: &Capsule, rendition: &str) -> String {
     format!("{}-{rendition}.mp4", capsule.id)
 }
 
+/// A capsule as the API shows it, borrowed from the stored record and
+/// serialised once, straight to the response body.
 #[derive(Serialize)]
-pub struct CapsuleView {
-    id: String,
-    lang: String,
-    titles: Value,
-    summaries: Value,
-    level: String,
-    subject: String,
+pub struct CapsuleView<'a> {
+    id: &'a CapsuleId,
+    lang: &'a Lang,
+    titles: &'a Translations,
+    summaries: &'a Translations,
+    level: &'a LevelId,
+    subject: &'a SubjectId,
     duration_ms: u64,
-    programmes: Vec<Value>,
-    tags: Vec<String>,
+    programmes: Vec<Place<'a>>,
+    tags: &'a [String],
     hls_url: String,
     download_url: Option<String>,
     poster_url: Option<String>,
     thumbnail_url: Option<String>,
-    renditions: Vec<Value>,
-    captions: Vec<Value>,
-    transcript: Option<String>,
-    attachments: Vec<Value>,
+    renditions: Vec<RenditionView<'a>>,
+    captions: Vec<CaptionView<'a>>,
+    /// Only on a single capsule: transcripts would make listings heavy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    transcript: Option<&'a str>,
+    attachments: Vec<AttachmentView<'a>>,
     page_url: String,
     updated_at: i64,
 }
 
-impl CapsuleView {
-    pub fn new(c: &Capsule) -> CapsuleView {
+#[derive(Serialize)]
+struct Place<'a> {
+    id: &'a ProgrammeId,
+    position: u32,
+}
+
+#[derive(Serialize)]
+struct RenditionView<'a> {
+    name: &'a str,
+    kind: RenditionKind,
+    width: Option<u32>,
+    height: Option<u32>,
+    bandwidth: u64,
+    average_bandwidth: u64,
+    codecs: &'a str,
+    size: u64,
+    url: String,
+    playlist_url: String,
+    download_url: String,
+}
+
+#[derive(Serialize)]
+struct CaptionView<'a> {
+    lang: &'a Lang,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct AttachmentView<'a> {
+    name: &'a str,
+    mime: &'a str,
+    size: u64,
+    url: String,
+}
+
+impl<'a> CapsuleView<'a> {
+    fn new(c: &'a Capsule, with_transcript: bool) -> CapsuleView<'a> {
         let m = &c.media;
         CapsuleView {
-            id: c.id.to_string(),
-            lang: c.lang.to_string(),
-            titles: json!(c.titles),
-            summaries: json!(c.summaries),
-            level: c.level.to_string(),
-            subject: c.subject.to_string(),
+            id: &c.id,
+            lang: &c.lang,
+            titles: &c.titles,
+            summaries: &c.summaries,
+            level: &c.level,
+            subject: &c.subject,
             duration_ms: m.duration_ms,
-            programmes: c.programmes.iter().map(|(p, pos)| json!({"id": p, "position": pos})).collect(),
-            tags: c.tags.clone(),
+            programmes: c
+                .programmes
+                .iter()
+                .map(|(id, position)| Place {
+                    id,
+                    position: *position,
+                })
+                .collect(),
+            tags: &c.tags,
             hls_url: blob_url(&m.master, "m3u8"),
-            download_url: m.default_video().or(m.renditions.first()).map(|r| download_url(&r.file, &download_name(c, &r.name))),
+            download_url: m
+                .default_video()
+                .or(m.renditions.first())
+                .map(|r| download_url(&r.file, &download_name(c, &r.name))),
             poster_url: m.poster.as_ref().map(|h| blob_url(h, "jpg")),
             thumbnail_url: m.thumbnail.as_ref().map(|h| blob_url(h, "jpg")),
             renditions: m
                 .renditions
                 .iter()
-                .map(|r| {
-                    json!({
-                        "name": r.name, "kind": r.kind, "width": r.width, "height": r.height,
-                        "bandwidth": r.bandwidth, "average_bandwidth": r.average_bandwidth, "codecs": r.codecs,
-                        "size": r.size, "url": blob_url(&r.file, "mp4"), "playlist_url": blob_url(&r.playlist, "m3u8"),
-                        "download_url": download_url(&r.file, &download_name(c, &r.name)),
-                    })
+                .map(|r| RenditionView {
+                    name: &r.name,
+                    kind: r.kind,
+                    width: r.width,
+                    height: r.height,
+                    bandwidth: r.bandwidth,
+                    average_bandwidth: r.average_bandwidth,
+                    codecs: &r.codecs,
+                    size: r.size,
+                    url: blob_url(&r.file, "mp4"),
+                    playlist_url: blob_url(&r.playlist, "m3u8"),
+                    download_url: download_url(&r.file, &download_name(c, &r.name)),
                 })
                 .collect(),
-            captions: c.captions.iter().map(|(l, h)| json!({"lang": l, "url": blob_url(h, "vtt")})).collect(),
-            transcript: c.transcript.clone(),
+            captions: c
+                .captions
+                .iter()
+                .map(|(lang, h)| CaptionView {
+                    lang,
+                    url: blob_url(h, "vtt"),
+                })
+                .collect(),
+            transcript: c.transcript.as_deref().filter(|_| with_transcript),
             attachments: c
                 .attachments
                 .iter()
-                .map(|a| json!({"name": a.name, "mime": a.mime, "size": a.size, "url": download_url(&a.blob, &a.name)}))
+                .map(|a| AttachmentView {
+                    name: &a.name,
+                    mime: &a.mime,
+                    size: a.size,
+                    url: download_url(&a.blob, &a.name),
+                })
                 .collect(),
             page_url: format!("/{}/capsules/{}", c.lang, c.id),
             updated_at: c.updated_at,
         }
     }
+}
+
+#[derive(Serialize)]
+struct CapsulePageView<'a> {
+    capsules: Vec<CapsuleView<'a>>,
+    next_cursor: Option<String>,
 }
 
 fn programme_view(p: &Programme) -> Value {
@@ -199,7 +272,7 @@ pub fn decode_cursor(text: &str) -> Result<Cursor, ApiError> {
 async fn list_capsules(
     State(state): State<Shared>,
     query: Result<Query<ListQuery>, QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let Query(q) = query.map_err(|e| ApiError::InvalidParameter(e.body_text()))?;
     let filter = filter(&state, q.level, q.subject, q.lang, q.programme)?;
     let limit = match q.limit.as_deref() {
@@ -226,10 +299,15 @@ async fn list_capsules(
         return Err(ApiError::BadCursor);
     }
     let page = state.db.capsules(&filter, cursor.as_ref(), limit).await?;
-    Ok(Json(json!({
-        "capsules": page.capsules.iter().map(CapsuleView::new).collect::<Vec<_>>(),
-        "next_cursor": page.next.as_ref().map(encode_cursor),
-    })))
+    Ok(Json(CapsulePageView {
+        capsules: page
+            .capsules
+            .iter()
+            .map(|c| CapsuleView::new(c, false))
+            .collect(),
+        next_cursor: page.next.as_ref().map(encode_cursor),
+    })
+    .into_response())
 }
 
 /// An id from the path; one that is not even text names nothing.
@@ -241,14 +319,14 @@ fn path_id(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError
 async fn get_capsule(
     State(state): State<Shared>,
     path: Result<Path<String>, PathRejection>,
-) -> Result<Json<CapsuleView>, ApiError> {
+) -> Result<Response, ApiError> {
     let id = path_id(path)?;
     let capsule = state
         .db
         .capsule(&id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("capsule \"{id}\"")))?;
-    Ok(Json(CapsuleView::new(&capsule)))
+    Ok(Json(CapsuleView::new(&capsule, true)).into_response())
 }
 
 async fn list_programmes(State(state): State<Shared>) -> Result<Json<Value>, ApiError> {
