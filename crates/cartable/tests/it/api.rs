@@ -147,8 +147,14 @@ async fn a_capsule_names_its_renditions_captions_and_downloads() {
             with_captions["id"].as_str().unwrap()
         ))
         .await;
-    assert!(capsule["transcript"].is_string(), "a capsule carries its transcript");
-    assert!(with_captions.get("transcript").is_none(), "listings leave transcripts out");
+    assert!(
+        capsule["transcript"].is_string(),
+        "a capsule carries its transcript"
+    );
+    assert!(
+        with_captions.get("transcript").is_none(),
+        "listings leave transcripts out"
+    );
     let renditions = capsule["renditions"].as_array().unwrap();
     assert!(renditions.iter().any(|r| r["kind"] == "audio"));
     assert!(
