@@ -4,7 +4,9 @@
 //! national scale they are served many times between two changes. Each
 //! answer is kept for [`TTL`] (compressed or not, as asked), which spares
 //! the database and the templates while a change made by an import in
-//! another process still shows within seconds. A cache or CDN in front can
+//! another process still shows within seconds. When an answer expires, one
+//! request makes the next while the others get the expired one (for at
+//! most [`STALE`]), so a popular page never stampedes the database. A cache or CDN in front can
 //! hold the same answers longer: they say `Cache-Control: public`.
 
 use crate::Shared;
@@ -17,10 +19,15 @@ use bytes::Bytes;
 use quick_cache::Weighter;
 use quick_cache::sync::Cache;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// How long an answer is reused.
 pub const TTL: Duration = Duration::from_secs(2);
+/// How long an expired answer may still be sent while one request makes
+/// the new one, so that the expiry of a popular page does not send every
+/// waiting visitor to the database at once.
+pub const STALE: Duration = Duration::from_secs(30);
 /// The cache's size in bytes of kept bodies.
 const CAPACITY: u64 = 32 * 1024 * 1024;
 /// Answers larger than this are not kept.
@@ -30,6 +37,8 @@ const API_CACHE_CONTROL: &str = "public, max-age=10";
 
 pub struct Kept {
     at: Instant,
+    /// Set by the one request that is making the next answer.
+    refreshing: AtomicBool,
     status: StatusCode,
     headers: HeaderMap,
     body: Bytes,
@@ -69,16 +78,25 @@ pub async fn layer(State(state): State<Shared>, request: Request, next: Next) ->
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("gzip"));
     let key = format!("{}{}", if gzip { "z" } else { "-" }, request.uri());
-    if let Some(kept) = state.responses.get(&key).filter(|k| k.at.elapsed() < TTL) {
-        metrics::counter!("response_cache_hits_total").increment(1);
-        return rebuild(&kept);
+    let kept = state.responses.get(&key);
+    if let Some(kept) = &kept {
+        let age = kept.at.elapsed();
+        if age < TTL || (age < STALE && kept.refreshing.swap(true, Ordering::AcqRel)) {
+            metrics::counter!("response_cache_hits_total").increment(1);
+            return rebuild(kept);
+        }
     }
     let response = next.run(request).await;
     if response.status() != StatusCode::OK {
+        if let Some(kept) = kept {
+            kept.refreshing.store(false, Ordering::Release);
+        }
         return response;
     }
     let (mut parts, body) = response.into_parts();
-    let Ok(body) = axum::body::to_bytes(body, LARGEST).await else {
+    // Pages and API answers are rendered in memory already: collecting
+    // them costs no more memory than they hold.
+    let Ok(body) = axum::body::to_bytes(body, usize::MAX).await else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
     parts
@@ -87,11 +105,14 @@ pub async fn layer(State(state): State<Shared>, request: Request, next: Next) ->
         .or_insert(HeaderValue::from_static(API_CACHE_CONTROL));
     let kept = Kept {
         at: Instant::now(),
+        refreshing: AtomicBool::new(false),
         status: parts.status,
         headers: parts.headers,
         body,
     };
     let response = rebuild(&kept);
-    state.responses.insert(key, Arc::new(kept));
+    if kept.body.len() <= LARGEST {
+        state.responses.insert(key, Arc::new(kept));
+    }
     response
 }

@@ -184,3 +184,44 @@ async fn a_capsule_names_its_renditions_captions_and_downloads() {
     assert_eq!(openapi["openapi"], "3.0.3");
     assert!(openapi["paths"]["/capsules"]["get"].is_object());
 }
+
+/// Answers are cached for a moment, but a capsule imported while the
+/// server runs shows up within seconds, in listings and on its page.
+#[tokio::test]
+async fn a_capsule_imported_while_serving_appears_within_seconds() {
+    let env = Env::new().await;
+    let server = env.serve(&["--demo"]);
+    let before = ids(&server, "limit=100").await;
+    assert_eq!(before.len(), 12);
+    let src = env.dir.path().join("src");
+    let media = src.join("media");
+    std::fs::create_dir_all(&media).unwrap();
+    let demo = crate::support::repo().join("demo/media/water-cycle");
+    for file in std::fs::read_dir(&demo).unwrap() {
+        let file = file.unwrap();
+        std::fs::copy(file.path(), media.join(file.file_name())).unwrap();
+    }
+    let manifest = src.join("m.json");
+    std::fs::write(
+        &manifest,
+        r#"{"capsules": [{"id": "zz-new", "lang": "en", "titles": {"en": "New"}, "level": "bac-1", "subject": "philosophy", "media": "media"}]}"#,
+    )
+    .unwrap();
+    let out = env.run(&["import", "capsules", manifest.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", crate::support::stderr(&out));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(8);
+    loop {
+        if ids(&server, "limit=100")
+            .await
+            .contains(&"zz-new".to_owned())
+        {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the new capsule never showed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert_eq!(server.get("/en/capsules/zz-new").await.status(), 200);
+}
