@@ -85,9 +85,16 @@ impl Env {
 /// A database of its own on the PostgreSQL server at `server`.
 async fn fresh_postgres(server: &str) -> String {
     use sqlx::Connection;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
     let name = format!(
-        "cartable_test_{}",
-        std::process::id() as u64 * 1000 + rand_suffix()
+        "cartable_test_{}_{}_{nanos}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
     );
     let mut conn = sqlx::PgConnection::connect(server).await.unwrap();
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
@@ -96,16 +103,6 @@ async fn fresh_postgres(server: &str) -> String {
         .unwrap();
     let (base, _) = server.rsplit_once('/').unwrap();
     format!("{base}/{name}")
-}
-
-fn rand_suffix() -> u64 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos() as u64;
-    (nanos + NEXT.fetch_add(1, Ordering::Relaxed)) % 1000
 }
 
 /// The real server, stopped when dropped.
