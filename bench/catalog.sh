@@ -34,6 +34,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 if [[ -z "${CARTABLE:-}" ]]; then
   for c in /root/.cache/cartable-release/release/cartable "$ROOT/target/release/cartable"; do
     if [[ -x "$c" ]]; then CARTABLE=$c; break; fi
@@ -60,14 +62,7 @@ WORK=$(mktemp -d -t cartable-bench-catalog.XXXXXX)
 CARTABLE_PID=""
 SAMPLER_PID=""
 cleanup() {
-  local pid
-  for pid in "$SAMPLER_PID" "$CARTABLE_PID"; do
-    if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
-      kill -TERM "$pid" 2>/dev/null || true
-      for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  done
+  stop_pids "$SAMPLER_PID" "$CARTABLE_PID"
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -75,11 +70,7 @@ trap 'exit 130' INT TERM
 
 log() { echo "[catalog] $*" >&2; }
 die() { echo "[catalog] ERROR: $*" >&2; exit 1; }
-rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
-hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 CLK_TCK=$(getconf CLK_TCK)
-mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN {printf "%.1f", b - a}'; }
 
@@ -324,14 +315,12 @@ fi
 HWM=$(hwm_kb "$CARTABLE_PID")
 
 # ---------------------------------------------------------------- report ---
-median() { sort -g | awk '{v[NR] = $1} END {if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 # field MIX EXPR: EXPR over the key=value fields of every run of MIX, one per line.
 field() {
   awk -v m="$1" -v t="$CLK_TCK" -v low="${3:-}" '$1 == m && (($2 == "low") == (low != "")) {for (i = 4; i <= NF; i++) {split($i, a, "="); f[a[1]] = a[2]} f["cpu"] = $3 / t; f["rps"] = f["requests"] / (f["duration_us"] / 1e6); f["cpu_ms"] = 1000 * f["cpu"] / f["requests"]; print f["'"$2"'"]}' "$WORK/results.tsv"
 }
 med() { field "$1" "$2" | median; }
 errs() { awk -v m="$1" '$1 == m && $2 != "low" {for (i = 4; i <= NF; i++) {split($i, a, "="); f[a[1]] = a[2]} s += f["status"]; e += f["connect"] + f["read"] + f["write"] + f["timeout"]} END {printf "%d / %d", s, e}' "$WORK/results.tsv"; }
-ms() { awk -v u="$1" 'BEGIN {printf "%.1f", u / 1000}'; }
 kb() { awk -v b="$1" 'BEGIN {printf "%.1f", b / 1024}'; }
 rps0() { awk -v v="$1" 'BEGIN {printf "%.0f", v}'; }
 goal() { awk -v u="$1" 'BEGIN {print (u < 20000 ? "yes" : "no")}'; }

@@ -31,6 +31,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 if [[ -z "${CARTABLE:-}" ]]; then
   for c in /root/.cache/cartable-release/release/cartable "$ROOT/target/release/cartable"; do
     if [[ -x "$c" ]]; then CARTABLE=$c; break; fi
@@ -53,14 +55,7 @@ CARTABLE_PID=""
 NGINX_PID=""
 SAMPLER_PID=""
 cleanup() {
-  local pid
-  for pid in "$SAMPLER_PID" "$CARTABLE_PID" "$NGINX_PID"; do
-    if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
-      kill -TERM "$pid" 2>/dev/null || true
-      for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  done
+  stop_pids "$SAMPLER_PID" "$CARTABLE_PID" "$NGINX_PID"
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -78,20 +73,7 @@ free_port() {
   done
   die "no free port found"
 }
-rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
-hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
-# CPU seconds (user + system) used so far by a process (and its children
-# processes, for nginx's workers, given as extra pids).
-cpu_ticks() {
-  local total=0 pid t
-  for pid in "$@"; do
-    t=$(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)
-    total=$((total + t))
-  done
-  echo "$total"
-}
 CLK_TCK=$(getconf CLK_TCK)
-mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
 
 log "binary: $CARTABLE"
 log "work dir: $WORK"
@@ -322,14 +304,12 @@ for p in $(nginx_pids); do NGINX_RSS=$((NGINX_RSS + $(rss_kb "$p"))); done
 # ---------------------------------------------------------------- report ---
 # Fields of results.tsv: server conns rep cpu_ticks key=value…
 kv() { awk -v k="$1" '{for (i = 5; i <= NF; i++) {split($i, a, "="); if (a[1] == k) print a[2]}}'; }
-median() { sort -g | awk '{v[NR] = $1} END {if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 rows() { awk -v s="$1" -v c="$2" '$1 == s && $2 == c' "$WORK/results.tsv"; }
 rps_of() { rows "$1" "$2" | awk '{for (i = 5; i <= NF; i++) {split($i, a, "="); f[a[1]] = a[2]} print f["requests"] / (f["duration_us"] / 1e6)}' | median; }
 bps_of() { rows "$1" "$2" | awk '{for (i = 5; i <= NF; i++) {split($i, a, "="); f[a[1]] = a[2]} print f["bytes"] / (f["duration_us"] / 1e6)}' | median; }
 lat_of() { rows "$1" "$2" | kv "$3" | median; }
 errs_of() { rows "$1" "$2" | awk '{for (i = 5; i <= NF; i++) {split($i, a, "="); f[a[1]] = a[2]} s += f["status"]; e += f["connect"] + f["read"] + f["write"] + f["timeout"]} END {printf "%d / %d", s, e}'; }
 cpu_of() { rows "$1" "$2" | awk -v t="$CLK_TCK" '{print $4 / t}' | median; }
-ms() { awk -v u="$1" 'BEGIN {printf "%.1f", u / 1000}'; }
 fmt() { awk -v v="$1" -v d="$2" 'BEGIN {printf "%." d "f", v}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "n/a"}'; }
 
