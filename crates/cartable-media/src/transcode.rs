@@ -14,6 +14,8 @@ pub const LADDER_VERSION: &str = "v1/aac64/h264main-240:300k-360:600k-720:1800k/
 
 const AUDIO_BITRATE: &str = "64k";
 const SEGMENT_SECONDS: &str = "4";
+/// The audio of every rendition: AAC-LC, stereo, at [`AUDIO_BITRATE`].
+const AUDIO_CODEC: [&str; 6] = ["-c:a", "aac", "-b:a", AUDIO_BITRATE, "-ac", "2"];
 /// Heights and their video bitrates.
 const RUNGS: &[(u32, u32)] = &[(240, 300), (360, 600), (720, 1800)];
 
@@ -107,20 +109,8 @@ async fn audio_rendition(
     duration_ms: u64,
 ) -> Result<RenditionFile, MediaError> {
     let mut args = input_args(source);
-    args.extend(
-        [
-            "-map",
-            "0:a:0",
-            "-vn",
-            "-c:a",
-            "aac",
-            "-b:a",
-            AUDIO_BITRATE,
-            "-ac",
-            "2",
-        ]
-        .map(String::from),
-    );
+    args.extend(["-map", "0:a:0", "-vn"].map(String::from));
+    args.extend(AUDIO_CODEC.map(String::from));
     args.extend(hls_args(out, "audio"));
     tool::run("ffmpeg", &args, source).await?;
     describe(
@@ -144,19 +134,8 @@ async fn video_rendition(
     let mut args = input_args(source);
     args.extend(["-map", "0:v:0"].map(String::from));
     if probe.has_audio {
-        args.extend(
-            [
-                "-map",
-                "0:a:0",
-                "-c:a",
-                "aac",
-                "-b:a",
-                AUDIO_BITRATE,
-                "-ac",
-                "2",
-            ]
-            .map(String::from),
-        );
+        args.extend(["-map", "0:a:0"].map(String::from));
+        args.extend(AUDIO_CODEC.map(String::from));
     }
     args.extend([
         "-vf".into(),

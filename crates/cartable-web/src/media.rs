@@ -226,14 +226,14 @@ async fn serve(
     headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
     let etag = format!("\"{hash}\"");
-    let local = match state.blobs.local_path(hash) {
-        Some(path) => open_local(path).await?,
-        None => None,
-    };
-    let size = match &local {
-        Some(local) => Some(local.size()),
-        None if state.blobs.local_path(hash).is_some() => None,
-        None => state.blobs.size(hash).await?,
+    // A local store answers from its file; any other from object_store.
+    let (local, size) = match state.blobs.local_path(hash) {
+        Some(path) => {
+            let local = open_local(path).await?;
+            let size = local.as_ref().map(Local::size);
+            (local, size)
+        }
+        None => (None, state.blobs.size(hash).await?),
     };
     let size = size.ok_or_else(|| ApiError::NotFound("media".into()))?;
     let mut response = if names_etag(headers.get(header::IF_NONE_MATCH), &etag) {
