@@ -93,8 +93,10 @@ pub fn text(texts: &Translations, lang: UiLang) -> Text {
     Text { text, lang }
 }
 
+/// A duration as `m:ss`, rounded down as video players show it, so the
+/// page and the player agree.
 pub fn duration(ms: u64) -> String {
-    let s = ms.div_ceil(1000);
+    let s = ms / 1000;
     format!("{}:{:02}", s / 60, s % 60)
 }
 
