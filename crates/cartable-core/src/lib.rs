@@ -7,7 +7,9 @@
 //! see what an editor hands to `cartable import capsules`, and
 //! [`renditions`] for what the transcoder hands back.
 
+pub mod accounts;
 pub mod catalog;
+pub mod enrolment;
 pub mod ids;
 pub mod manifest;
 pub mod renditions;

@@ -108,6 +108,10 @@ impl Db {
             .bind(capsule.id.as_str())
             .execute(&mut *tx)
             .await?;
+        sqlx::query("DELETE FROM capsule_removals WHERE capsule_id = $1")
+            .bind(capsule.id.as_str())
+            .execute(&mut *tx)
+            .await?;
         for (programme, position) in &capsule.programmes {
             sqlx::query("INSERT INTO programme_capsules (programme_id, capsule_id, position) VALUES ($1, $2, $3)")
                 .bind(programme.as_str())
@@ -274,6 +278,54 @@ impl Db {
             }
         }
         Ok(())
+    }
+
+    /// Removes a capsule and notes the removal in the change feed, in one
+    /// transaction; false when there was no such capsule. Its blobs stay
+    /// (another capsule may share them).
+    pub async fn remove_capsule(&self, id: &str) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let gone = sqlx::query("DELETE FROM capsules WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            == 1;
+        if gone {
+            sqlx::query(
+                "INSERT INTO capsule_removals (capsule_id, removed_at) VALUES ($1, $2)
+                 ON CONFLICT (capsule_id) DO UPDATE SET removed_at = $2",
+            )
+            .bind(id)
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(gone)
+    }
+
+    /// The change feed: capsules written at or after `since` (seconds),
+    /// and the ids of capsules removed since then, with the time.
+    pub async fn catalog_changes(&self, since: i64) -> Result<(Vec<Capsule>, Vec<(String, i64)>)> {
+        let sql = format!("SELECT {CAPSULE_COLUMNS} FROM capsules c WHERE c.updated_at >= $1");
+        let capsules = sqlx::query(AssertSqlSafe(sql))
+            .bind(since)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(capsule_from_row)
+            .collect::<Result<Vec<_>>>()?;
+        let removed = sqlx::query(
+            "SELECT capsule_id, removed_at FROM capsule_removals WHERE removed_at >= $1",
+        )
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("capsule_id")?, r.try_get("removed_at")?)))
+        .collect::<Result<Vec<(String, i64)>>>()?;
+        Ok((capsules, removed))
     }
 
     pub async fn capsule_count(&self) -> Result<i64> {

@@ -5,6 +5,7 @@
 //! its own module ([`catalog`]). [`blobs::BlobStore`] names every stored
 //! byte string by its BLAKE3 hash.
 
+pub mod accounts;
 pub mod blobs;
 pub mod catalog;
 pub mod db;

@@ -57,3 +57,123 @@ lang-fr = الفرنسية
 lang-en = الإنجليزية
 lang-tr = التركية
 lang-zgh = الأمازيغية
+nav-account = حسابي
+back = رجوع
+search-title = البحث
+search-label = ابحث عن درس
+search-button = ابحث
+search-facets = تضييق النتائج
+search-count = { $count ->
+    [zero] لا نتائج
+    [one] نتيجة واحدة
+    [two] نتيجتان
+    [few] { $count } نتائج
+    [many] { $count } نتيجة
+   *[other] { $count } نتيجة
+}
+search-bad-query = لا يمكن إجراء هذا البحث: اكتب كلمات (1000 حرف على الأكثر).
+search-bad-filter = أحد المرشحات غير معروف.
+login-title = تسجيل الدخول
+login-login = اسم المستخدم
+login-password = كلمة المرور
+login-submit = دخول
+login-pictures = الدخول بالصور
+signin-wrong = اسم المستخدم أو كلمة المرور غير صحيحة.
+signin-locked-account = محاولات فاشلة كثيرة لهذا الحساب. حاول مرة أخرى بعد { $minutes } دقيقة.
+signin-locked-address = محاولات فاشلة كثيرة من هذا الاتصال. حاول مرة أخرى بعد { $minutes } دقيقة.
+account-title = حسابي
+account-classes = أقسامي
+tokens-title = رموز الواجهة البرمجية
+tokens-help = يسمح الرمز لبرنامج أو لنظام آخر بالتصرف باسمك. احتفظ به سرا، وألغه عندما لا تحتاج إليه.
+tokens-new = رمزك الجديد (انسخه الآن، فلن يظهر مرة أخرى):
+tokens-none = ليس لديك أي رمز.
+tokens-name = اسم الرمز
+tokens-id = المعرف
+tokens-revoke = إلغاء
+tokens-create = إنشاء رمز
+signout-title = الخروج
+signout = تسجيل الخروج
+signout-everywhere = الخروج من كل الأجهزة
+role-learner = متعلم
+role-teacher = أستاذ
+role-editor = محرر
+role-archivist = أمين أرشيف
+role-broadcaster = مذيع
+role-admin = مدير
+teach-title = أقسامي
+teach-none = لا تدرّس أي قسم بعد.
+admin-title = الإدارة
+admin-users = المستخدمون
+admin-name = الاسم
+admin-role = الدور
+admin-actions = الإجراءات
+admin-save-role = تغيير الدور
+admin-reset-password = كلمة مرور جديدة
+admin-disable = تعطيل
+admin-enable = تفعيل
+admin-disabled = معطل
+admin-enabled = مفعل
+admin-add-user = إضافة مستخدم
+admin-password-optional = كلمة المرور (اتركها فارغة لتوليد واحدة)
+admin-groups = المدارس والأقسام
+admin-add-school = إضافة مدرسة
+admin-add-class = إضافة قسم
+admin-id = المعرف
+admin-school = المدرسة
+admin-enrol = تسجيل المتعلمين
+admin-enrol-help = الصق ملف CSV بالأعمدة name و login و class واختياريا password:
+admin-skip-bad = سجّل الأسطر الصحيحة وتجاوز الخاطئة
+admin-user-added = أضيف المستخدم
+admin-generated-password = كلمة المرور المولدة
+admin-role-changed = تغير الدور
+admin-sessions-ended = { $count ->
+    [zero] لم تُغلق أي جلسة
+    [one] أُغلقت جلسة واحدة
+    [two] أُغلقت جلستان
+    [few] أُغلقت { $count } جلسات
+    [many] أُغلقت { $count } جلسة
+   *[other] أُغلقت { $count } جلسة
+}
+admin-group-added = أضيف
+admin-enrolled = { $count ->
+    [zero] لم يسجل أي متعلم
+    [one] سُجّل متعلم واحد
+    [two] سُجّل متعلمان
+    [few] سُجّل { $count } متعلمين
+    [many] سُجّل { $count } متعلما
+   *[other] سُجّل { $count } متعلم
+}
+class-pictures = الدخول بالصور
+class-pictures-on = يمكن لمتعلمي هذا القسم الدخول بالصور.
+class-pictures-off = الدخول بالصور متوقف في هذا القسم.
+class-pictures-enable = تشغيل الدخول بالصور
+class-pictures-disable = إيقاف الدخول بالصور
+class-pictures-new-learners = إعطاء صور للمتعلمين الجدد
+class-pictures-renew = صور جديدة للجميع
+class-cards-help = اطبع هذه البطاقات وأعط كل متعلم بطاقته: صورته، ثم الصور الثلاث التي يختارها بالترتيب.
+class-members = الأعضاء
+pictures-title = الدخول بالصور
+pictures-pick-class = اختر قسمك
+pictures-pick-yourself = ابحث عن صورتك
+pictures-pick-password = اختر صورك الثلاث بالترتيب
+pictures-step = الصورة { $count }
+pictures-go = ادخل
+pictures-none = لا يوجد قسم يستعمل الدخول بالصور.
+pictures-incomplete = اختر صورة في كل صف.
+pictures-wrong = هذه ليست صورك. حاول مرة أخرى.
+picture-sun = شمس
+picture-moon = قمر
+picture-star = نجمة
+picture-tree = شجرة
+picture-flower = زهرة
+picture-fish = سمكة
+picture-house = بيت
+picture-heart = قلب
+picture-apple = تفاحة
+picture-ball = كرة
+picture-cloud = سحابة
+picture-boat = قارب
+forbidden-title = غير مسموح
+forbidden-body = حسابك لا يسمح لك بفتح هذه الصفحة.
+csrf-title = انتهت صلاحية الاستمارة
+csrf-body = انتهت صلاحية هذه الاستمارة أو جاءت من موقع آخر. ارجع، وأعد تحميل الصفحة، وحاول مرة أخرى.

@@ -3,6 +3,9 @@
 //! Listings use keyset cursors: `next_cursor` from one page is passed as
 //! `cursor` to get the next, and stays valid while capsules are added.
 
+pub mod accounts;
+
+use crate::auth::{Editors, Require};
 use crate::{ApiError, Shared};
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -22,12 +25,25 @@ const MAX_LIMIT: u32 = 100;
 pub fn router() -> Router<Shared> {
     Router::new()
         .route("/capsules", get(list_capsules))
-        .route("/capsules/{id}", get(get_capsule))
+        .route("/capsules/{id}", get(get_capsule).delete(remove_capsule))
         .route("/programmes", get(list_programmes))
         .route("/programmes/{id}", get(get_programme))
         .route("/taxonomy", get(taxonomy))
         .route("/openapi.json", get(openapi))
-        .fallback(|| async { ApiError::NotFound("this API route".into()) })
+}
+
+/// Removes a capsule from the catalog (and, within seconds, from search).
+async fn remove_capsule(
+    State(state): State<Shared>,
+    _: Require<Editors>,
+    Path(id): Path<String>,
+) -> Result<axum::http::StatusCode, ApiError> {
+    if state.db.remove_capsule(&id).await? {
+        state.search_changed.notify_one();
+        Ok(axum::http::StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound(format!("capsule \"{id}\"")))
+    }
 }
 
 async fn openapi() -> impl IntoResponse {

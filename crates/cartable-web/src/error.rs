@@ -13,10 +13,29 @@ pub enum ApiError {
     InvalidParameter(String),
     BadCursor,
     RangeNotSatisfiable(u64),
+    /// A route for signed-in users, asked anonymously.
+    SignInRequired,
+    /// Signed in, but the role does not allow it.
+    Forbidden,
+    CsrfFailed,
+    BadToken,
+    WrongCredentials,
+    TooManyAttempts(crate::auth::Limited),
+    /// The thing to create exists already.
+    Conflict(String),
+    /// A well-formed request whose content is refused (with the reason).
+    Invalid(String),
+    /// A file (CSV) with bad rows; each names its line and column.
+    BadRows(Vec<cartable_core::manifest::Problem>),
     Internal(String),
 }
 
 impl ApiError {
+    /// The message the client is told.
+    pub fn message(&self) -> String {
+        self.parts().2
+    }
+
     fn parts(&self) -> (StatusCode, &'static str, String) {
         match self {
             ApiError::NotFound(what) => (
@@ -37,6 +56,56 @@ impl ApiError {
                 "range_not_satisfiable",
                 format!("the range lies outside the {size} bytes of this file"),
             ),
+            ApiError::SignInRequired => (
+                StatusCode::UNAUTHORIZED,
+                "sign_in_required",
+                "sign in, or send an API token as \"Authorization: Bearer …\"".into(),
+            ),
+            ApiError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "your role does not allow this".into(),
+            ),
+            ApiError::CsrfFailed => (
+                StatusCode::FORBIDDEN,
+                "csrf_failed",
+                "this request lacks the CSRF token of your session (X-CSRF-Token header or csrf form field)".into(),
+            ),
+            ApiError::BadToken => (
+                StatusCode::UNAUTHORIZED,
+                "bad_token",
+                "this API token is not valid: it was revoked, or its user disabled".into(),
+            ),
+            ApiError::WrongCredentials => (
+                StatusCode::UNAUTHORIZED,
+                "wrong_credentials",
+                "the login or the password is wrong".into(),
+            ),
+            ApiError::TooManyAttempts(limited) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_attempts",
+                match limited {
+                    crate::auth::Limited::Account(wait) => format!(
+                        "too many failed sign-ins for this account: try again in {} minutes",
+                        crate::auth::minutes(*wait)
+                    ),
+                    crate::auth::Limited::Address(wait) => format!(
+                        "too many failed sign-ins from this address: try again in {} minutes",
+                        crate::auth::minutes(*wait)
+                    ),
+                },
+            ),
+            ApiError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m.clone()),
+            ApiError::Invalid(m) => (StatusCode::BAD_REQUEST, "invalid", m.clone()),
+            ApiError::BadRows(problems) => (
+                StatusCode::BAD_REQUEST,
+                "bad_rows",
+                problems
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ),
             ApiError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -49,6 +118,15 @@ impl ApiError {
 impl From<cartable_store::StoreError> for ApiError {
     fn from(e: cartable_store::StoreError) -> Self {
         ApiError::Internal(e.to_string())
+    }
+}
+
+impl From<cartable_core::accounts::AccountError> for ApiError {
+    fn from(e: cartable_core::accounts::AccountError) -> Self {
+        match e {
+            cartable_core::accounts::AccountError::Random => ApiError::Internal(e.to_string()),
+            _ => ApiError::Invalid(e.to_string()),
+        }
     }
 }
 
@@ -66,6 +144,16 @@ impl IntoResponse for ApiError {
         let (status, code, message) = self.parts();
         let body = Json(serde_json::json!({"error": {"code": code, "message": message}}));
         let mut response = (status, body).into_response();
+        if let ApiError::TooManyAttempts(
+            crate::auth::Limited::Account(wait) | crate::auth::Limited::Address(wait),
+        ) = self
+        {
+            crate::auth::set_header(
+                &mut response,
+                axum::http::header::RETRY_AFTER,
+                &wait.as_secs().max(1).to_string(),
+            );
+        }
         if let ApiError::RangeNotSatisfiable(size) = self
             && let Ok(value) = format!("bytes */{size}").parse()
         {

@@ -6,32 +6,65 @@
 //! result. Start with [`router`], which lists every route.
 
 mod api;
+pub mod auth;
 mod cache;
 mod error;
 mod i18n;
 mod media;
 pub mod metrics;
+mod search;
+mod signin;
 mod ui;
 
 use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::routing::get;
 use cartable_core::Taxonomy;
+use cartable_search::SearchIndex;
 use cartable_store::{BlobStore, Db};
 use std::sync::Arc;
 use tower_http::compression::CompressionLayer;
 
 pub use error::ApiError;
+pub use signin::Hashing;
+
+/// What the command line shares with the HTTP API, so both check the same
+/// rules: adding users, enrolling a CSV, making API tokens.
+pub mod accounts {
+    pub use crate::api::accounts::{add_user_checked, enrol_csv, make_token};
+}
 pub use i18n::UiLang;
+pub use search::{
+    FollowError, catch_up_at_start as search_catch_up, keep_current as keep_search_current,
+    rebuild as rebuild_search,
+};
+
+/// How many argon2id hashes may run at once: one per core of a small
+/// box, 19 MiB each.
+pub const HASHING_AT_ONCE: usize = 2;
 
 /// What every handler can reach.
 pub struct AppState {
     pub db: Db,
     pub blobs: BlobStore,
     pub taxonomy: Taxonomy,
-    pub default_lang: UiLang,
+    pub search: SearchIndex,
+    pub settings: Settings,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    /// Woken when this node changed the catalog, so search catches up at once.
+    pub search_changed: tokio::sync::Notify,
+    limiter: auth::Limiter,
+    pub hashing: signin::Hashing,
     responses: cache::ResponseCache,
+}
+
+/// The settings of the web layer.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub default_lang: UiLang,
+    /// Whether cookies say `Secure`: true unless the platform is served
+    /// over plain HTTP (a classroom box without a certificate).
+    pub secure_cookies: bool,
 }
 
 pub type Shared = Arc<AppState>;
@@ -41,15 +74,20 @@ impl AppState {
         db: Db,
         blobs: BlobStore,
         taxonomy: Taxonomy,
-        default_lang: UiLang,
+        search: SearchIndex,
+        settings: Settings,
         metrics: metrics_exporter_prometheus::PrometheusHandle,
     ) -> Shared {
         Arc::new(AppState {
             db,
             blobs,
             taxonomy,
-            default_lang,
+            search,
+            settings,
             metrics,
+            search_changed: tokio::sync::Notify::new(),
+            limiter: auth::Limiter::new(),
+            hashing: signin::Hashing::new(HASHING_AT_ONCE),
             responses: cache::new(),
         })
     }
@@ -57,25 +95,32 @@ impl AppState {
 
 /// Every route of the platform.
 pub fn router(state: Shared) -> Router {
+    // Pages and JSON shrink several times with gzip; media is already
+    // compressed and must keep exact byte ranges, so it gets none.
+    // Catalog and search answers are the same for everyone: kept a moment,
+    // after compression, so a hit costs neither SQL nor gzip. Answers that
+    // depend on who asks are never kept.
+    let cached = || from_fn_with_state(state.clone(), cache::layer);
+    let api = Router::new()
+        .merge(
+            api::router()
+                .merge(search::router())
+                .layer(CompressionLayer::new())
+                .layer(cached()),
+        )
+        .merge(api::accounts::router().layer(CompressionLayer::new()))
+        .fallback(|| async { ApiError::NotFound("this API route".into()) });
+    let pages = ui::router()
+        .layer(CompressionLayer::new())
+        .layer(cached())
+        .merge(ui::personal_router().layer(CompressionLayer::new()));
     Router::new()
+        .nest("/api/v1", api)
+        .merge(pages)
+        .layer(from_fn_with_state(state.clone(), auth::layer))
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics::render))
-        // Pages and JSON shrink several times with gzip; media is already
-        // compressed and must keep exact byte ranges, so it gets none.
-        // Catalog answers are the same for everyone: kept a moment, after
-        // compression, so a hit costs neither SQL nor gzip.
-        .nest(
-            "/api/v1",
-            api::router()
-                .layer(CompressionLayer::new())
-                .layer(from_fn_with_state(state.clone(), cache::layer)),
-        )
         .nest("/media", media::router())
-        .merge(
-            ui::router()
-                .layer(CompressionLayer::new())
-                .layer(from_fn_with_state(state.clone(), cache::layer)),
-        )
         .layer(axum::middleware::from_fn(metrics::track))
         .with_state(state)
 }

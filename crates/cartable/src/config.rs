@@ -28,6 +28,11 @@ pub struct Config {
     pub log_level: String,
     /// Interface language when the browser states no preference: ar, fr or en.
     pub default_lang: String,
+    /// Whether session cookies say `Secure` (sent over HTTPS only). Set to
+    /// false on a box served over plain HTTP, or browsers drop them.
+    pub secure_cookies: bool,
+    /// The search index's folder; defaults to `search` in the data dir.
+    pub search_dir: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -42,6 +47,8 @@ impl Default for Config {
             log_format: "text".into(),
             log_level: "info".into(),
             default_lang: "fr".into(),
+            secure_cookies: true,
+            search_dir: None,
         }
     }
 }
@@ -66,6 +73,8 @@ impl fmt::Debug for Config {
             .field("log_format", &self.log_format)
             .field("log_level", &self.log_level)
             .field("default_lang", &self.default_lang)
+            .field("secure_cookies", &self.secure_cookies)
+            .field("search_dir", &self.search_dir)
             .finish()
     }
 }
@@ -109,6 +118,12 @@ impl Config {
         self.blob_dir
             .clone()
             .unwrap_or_else(|| self.data_dir.join("blobs"))
+    }
+
+    pub fn search_dir(&self) -> PathBuf {
+        self.search_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("search"))
     }
 
     pub fn scratch_dir(&self) -> PathBuf {

@@ -1,6 +1,7 @@
 //! The `cartable` binary: command-line parsing, configuration, logging and
 //! the wiring of the library crates. Each subcommand lives in its own module.
 
+mod accounts;
 mod config;
 mod demo;
 mod import;
@@ -40,6 +41,28 @@ enum Command {
     /// Media tools.
     #[command(subcommand)]
     Media(MediaCommand),
+    /// Users and their API tokens.
+    #[command(subcommand)]
+    User(accounts::UserCommand),
+    /// Schools.
+    #[command(subcommand)]
+    School(SchoolCommand),
+    /// Classes of a school and their teachers.
+    #[command(subcommand)]
+    Class(accounts::ClassCommand),
+    /// Enrol learners in classes from a CSV.
+    Enrol(accounts::EnrolArgs),
+    /// Rebuild the search index from the database (stop the server first).
+    Reindex {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum SchoolCommand {
+    /// Add a school.
+    Add(accounts::SchoolArgs),
 }
 
 #[derive(Subcommand)]
@@ -130,5 +153,23 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             import::run(App::open(config).await?, args).await
         }
         Command::Media(MediaCommand::Transcode(args)) => import::transcode_command(args).await,
+        Command::User(c) => accounts::user(App::open(config).await?, c).await,
+        Command::School(SchoolCommand::Add(args)) => {
+            accounts::school(App::open(config).await?, args).await
+        }
+        Command::Class(c) => accounts::class(App::open(config).await?, c).await,
+        Command::Enrol(args) => accounts::enrol(App::open(config).await?, args).await,
+        Command::Reindex { json } => reindex(App::open(config).await?, json).await,
     }
+}
+
+async fn reindex(app: App, json: bool) -> anyhow::Result<std::process::ExitCode> {
+    let index = cartable_search::SearchIndex::open(&app.config.search_dir())?;
+    let n = cartable_web::rebuild_search(&app.db, &app.blobs, &app.taxonomy, &index).await?;
+    if json {
+        println!("{}", serde_json::json!({ "documents": n }));
+    } else {
+        println!("indexed {n} documents");
+    }
+    Ok(std::process::ExitCode::SUCCESS)
 }

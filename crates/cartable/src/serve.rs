@@ -4,7 +4,7 @@
 
 use crate::{App, config::Config, demo};
 use anyhow::Context;
-use cartable_web::{AppState, UiLang, metrics};
+use cartable_web::{AppState, Settings, UiLang, metrics};
 use std::process::ExitCode;
 
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(20);
@@ -35,13 +35,23 @@ pub async fn run(mut config: Config, args: Args) -> anyhow::Result<ExitCode> {
         .await
         .with_context(|| format!("cannot listen on {}", app.config.listen))?;
     let addr = listener.local_addr()?;
+    let search = cartable_search::SearchIndex::open(&app.config.search_dir())?;
+    let settings = Settings {
+        default_lang: lang,
+        secure_cookies: app.config.secure_cookies,
+    };
     let state = AppState::new(
         app.db.clone(),
         app.blobs.clone(),
         app.taxonomy.clone(),
-        lang,
+        search,
+        settings,
         handle,
     );
+    cartable_web::search_catch_up(&state)
+        .await
+        .context("cannot bring the search index up to date")?;
+    tokio::spawn(cartable_web::keep_search_current(state.clone()));
     let capsules = app.db.capsule_count().await?;
     // Tests and scripts read this line to find the port.
     println!("cartable is serving {capsules} capsules at http://{addr}/");
@@ -50,7 +60,7 @@ pub async fn run(mut config: Config, args: Args) -> anyhow::Result<ExitCode> {
     let signalled = stopping.clone();
     let server = axum::serve(
         metrics::CountedListener(listener),
-        cartable_web::router(state),
+        cartable_web::router(state).into_make_service_with_connect_info::<metrics::ClientAddr>(),
     )
     .with_graceful_shutdown(async move {
         shutdown_signal().await;

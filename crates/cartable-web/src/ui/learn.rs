@@ -1,7 +1,7 @@
 //! The learner's pages: home, browse, programme, capsule.
 
 use super::view::{CapsuleCard, Choice, Page, ProgrammeCard, Text, duration, text};
-use super::{PageError, html};
+use super::{PageError, html, ui_lang};
 use crate::Shared;
 use crate::api::{blob_url, decode_cursor, download_name, download_url, encode_cursor, filter};
 use crate::i18n::UiLang;
@@ -19,10 +19,6 @@ const PAGE_SIZE: u32 = 12;
 const NEWEST: u32 = 8;
 /// The content languages offered in the browse filter.
 const CONTENT_LANGS: [&str; 5] = ["ar", "fr", "en", "tr", "zgh"];
-
-fn ui_lang(code: &str) -> Result<UiLang, PageError> {
-    UiLang::parse(code).ok_or(PageError::NotFound(UiLang::Fr, "/".into()))
-}
 
 #[derive(Template)]
 #[template(path = "home.html")]

@@ -6,7 +6,11 @@
 //! Every page lives under `/{lang}/`, so a link names its language and any
 //! cache can hold it; `/` sends the browser to its preferred language.
 
+mod account;
+mod admin;
 mod learn;
+mod pictures;
+mod search;
 mod view;
 
 use crate::i18n::UiLang;
@@ -16,7 +20,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use view::Page;
 
 pub fn router() -> Router<Shared> {
@@ -34,7 +38,53 @@ pub fn router() -> Router<Shared> {
         .route("/{lang}/browse", get(learn::browse))
         .route("/{lang}/programmes/{id}", get(learn::programme))
         .route("/{lang}/capsules/{id}", get(learn::capsule))
+        .route("/{lang}/search", get(search::page))
         .fallback(not_found_anywhere)
+}
+
+/// The pages that depend on who asks: never cached.
+pub fn personal_router() -> Router<Shared> {
+    Router::new()
+        .route(
+            "/{lang}/login",
+            get(account::login_page).post(account::login),
+        )
+        .route("/{lang}/logout", post(account::logout))
+        .route(
+            "/{lang}/logout-everywhere",
+            post(account::logout_everywhere),
+        )
+        .route("/{lang}/account", get(account::account))
+        .route("/{lang}/account/tokens", post(account::create_token))
+        .route(
+            "/{lang}/account/tokens/{id}/revoke",
+            post(account::revoke_token),
+        )
+        .route("/{lang}/admin", get(admin::admin))
+        .route("/{lang}/admin/users", post(admin::add_user))
+        .route("/{lang}/admin/users/{login}", post(admin::update_user))
+        .route("/{lang}/admin/groups", post(admin::add_group))
+        .route("/{lang}/admin/enrol", post(admin::enrol))
+        .route("/{lang}/teach", get(admin::teach))
+        .route("/{lang}/teach/classes/{id}", get(admin::class))
+        .route(
+            "/{lang}/teach/classes/{id}/pictures",
+            post(admin::class_pictures),
+        )
+        .route("/{lang}/signin/pictures", get(account::picture_classes))
+        .route(
+            "/{lang}/signin/pictures/{class}",
+            get(account::picture_learners),
+        )
+        .route(
+            "/{lang}/signin/pictures/{class}/{login}",
+            get(account::picture_keypad).post(account::picture_signin),
+        )
+}
+
+/// The interface language named by a path, or a 404.
+pub fn ui_lang(code: &str) -> Result<UiLang, PageError> {
+    UiLang::parse(code).ok_or(PageError::NotFound(UiLang::Fr, "/".into()))
 }
 
 /// Sends `/` to the home page in the browser's preferred language.
@@ -42,7 +92,7 @@ async fn root(State(state): State<Shared>, headers: HeaderMap) -> Response {
     let accept = headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok());
-    let lang = UiLang::negotiate(accept, state.default_lang);
+    let lang = UiLang::negotiate(accept, state.settings.default_lang);
     let mut response = Redirect::to(&format!("/{}/", lang.code())).into_response();
     response
         .headers_mut()
@@ -56,6 +106,10 @@ pub enum PageError {
     /// of the not-found page keeps it.
     NotFound(UiLang, String),
     Internal(UiLang, String),
+    /// Signed in, but the role does not allow it.
+    Forbidden(UiLang),
+    /// A form without the CSRF token of its session or browser.
+    Csrf(UiLang),
 }
 
 impl From<(UiLang, cartable_store::StoreError)> for PageError {
@@ -80,6 +134,20 @@ impl IntoResponse for PageError {
                 "not-found-title",
                 "not-found-body",
                 rest,
+            ),
+            PageError::Forbidden(lang) => (
+                StatusCode::FORBIDDEN,
+                lang,
+                "forbidden-title",
+                "forbidden-body",
+                "/".to_owned(),
+            ),
+            PageError::Csrf(lang) => (
+                StatusCode::FORBIDDEN,
+                lang,
+                "csrf-title",
+                "csrf-body",
+                "/".to_owned(),
             ),
             PageError::Internal(lang, cause) => {
                 tracing::error!(%cause, "internal error on a page");
@@ -110,7 +178,7 @@ async fn not_found_anywhere(uri: axum::http::Uri, State(state): State<Shared>) -
         Some(lang) => {
             PageError::NotFound(lang, path[lang.code().len() + 1..].to_owned()).into_response()
         }
-        None => PageError::NotFound(state.default_lang, path.to_owned()).into_response(),
+        None => PageError::NotFound(state.settings.default_lang, path.to_owned()).into_response(),
     }
 }
 
