@@ -8,9 +8,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod accounts;
 mod api;
 mod browser;
 mod demo;
 mod import;
 mod media;
+mod search;
 mod support;
