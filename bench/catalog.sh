@@ -36,12 +36,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=bench/lib.sh
 source "$ROOT/bench/lib.sh"
-if [[ -z "${CARTABLE:-}" ]]; then
-  for c in /root/.cache/cartable-release/release/cartable "$ROOT/target/release/cartable"; do
-    if [[ -x "$c" ]]; then CARTABLE=$c; break; fi
-  done
-fi
-[[ -n "${CARTABLE:-}" && -x "$CARTABLE" ]] || { echo "no cartable binary: set CARTABLE or build with cargo build --release" >&2; exit 1; }
+find_cartable
 CAPSULES=${CAPSULES:-3000}
 PER_PROGRAMME=${PER_PROGRAMME:-100}
 DURATION=${DURATION:-15}
@@ -53,26 +48,12 @@ COLD=${COLD:-2000}
 IMPORT_JOBS=${IMPORT_JOBS:-2}
 THREADS=2
 TAXONOMY="$ROOT/crates/cartable-core/taxonomy/morocco.toml"
-for tool in wrk curl jq awk; do
-  command -v "$tool" >/dev/null || { echo "missing tool: $tool" >&2; exit 1; }
-done
+need_tools wrk curl jq awk
 ulimit -n 20000
 
-WORK=$(mktemp -d -t cartable-bench-catalog.XXXXXX)
+make_work
 CARTABLE_PID=""
 SAMPLER_PID=""
-cleanup() {
-  stop_pids "$SAMPLER_PID" "$CARTABLE_PID"
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-log() { echo "[catalog] $*" >&2; }
-die() { echo "[catalog] ERROR: $*" >&2; exit 1; }
-CLK_TCK=$(getconf CLK_TCK)
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN {printf "%.1f", b - a}'; }
 
 log "binary: $CARTABLE"
 log "work dir: $WORK"
@@ -152,17 +133,7 @@ log "re-import of the same manifest: ${REIMPORT_S} s ($REIMPORT_SUMMARY)"
 DATA_SIZE=$(du -sh "$WORK/data" | cut -f1)
 
 # ---------------------------------------------------------------- server ---
-"$CARTABLE" --data-dir "$WORK/data" serve --listen 127.0.0.1:0 >"$WORK/cartable.out" 2>"$WORK/cartable.err" &
-CARTABLE_PID=$!
-for _ in $(seq 200); do
-  grep -q 'cartable is serving' "$WORK/cartable.out" 2>/dev/null && break
-  kill -0 "$CARTABLE_PID" 2>/dev/null || { cat "$WORK/cartable.err" >&2; die "cartable exited at start"; }
-  sleep 0.1
-done
-BANNER=$(grep 'cartable is serving' "$WORK/cartable.out") || die "cartable did not start"
-URL=$(grep -o 'http://[0-9.:]*' <<<"$BANNER" | head -1)
-URL=${URL%/}
-SERVED=$(awk '{print $4}' <<<"$BANNER")
+start_cartable "$WORK/data"
 [[ "$SERVED" == "$CAPSULES" ]] || die "cartable serves $SERVED capsules, expected $CAPSULES"
 log "cartable at $URL (pid $CARTABLE_PID): $BANNER"
 sleep 3
@@ -325,11 +296,9 @@ kb() { awk -v b="$1" 'BEGIN {printf "%.1f", b / 1024}'; }
 rps0() { awk -v v="$1" 'BEGIN {printf "%.0f", v}'; }
 goal() { awk -v u="$1" 'BEGIN {print (u < 20000 ? "yes" : "no")}'; }
 
-DATE=$(date -u +%Y-%m-%d\ %H:%M\ UTC)
-VERSION=$("$CARTABLE" --version 2>/dev/null | head -1 || echo cartable)
-WRK_VERSION=$({ wrk -v 2>&1 || true; } | head -1 | awk '{print $2}')
-CPU=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
-LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
+VERSION=$(cartable_version)
+WRK_VERSION=$(wrk_version)
+machine_facts
 MD="$WORK/catalog.md"
 {
   echo "## Catalog at national size: $CAPSULES capsules"
@@ -396,6 +365,4 @@ MD="$WORK/catalog.md"
   echo "# each run: wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --timeout 10s --latency -s <mix>.lua http://127.0.0.1:<port>"
   echo '```'
 } >"$MD"
-mkdir -p "$ROOT/bench/results"
-cp "$MD" "$ROOT/bench/results/catalog.md"
-cat "$MD"
+save_report "$MD"

@@ -33,36 +33,20 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=bench/lib.sh
 source "$ROOT/bench/lib.sh"
-if [[ -z "${CARTABLE:-}" ]]; then
-  for c in /root/.cache/cartable-release/release/cartable "$ROOT/target/release/cartable"; do
-    if [[ -x "$c" ]]; then CARTABLE=$c; break; fi
-  done
-fi
-[[ -n "${CARTABLE:-}" && -x "$CARTABLE" ]] || { echo "no cartable binary: set CARTABLE or build with cargo build --release" >&2; exit 1; }
+find_cartable
 DURATION=${DURATION:-15}
 CONNECTIONS=${CONNECTIONS:-"256 2000"}
 REPEAT=${REPEAT:-3}
 PAUSE=${PAUSE:-5}
 THREADS=2
-for tool in ffmpeg nginx wrk curl jq cmp awk; do
-  command -v "$tool" >/dev/null || { echo "missing tool: $tool" >&2; exit 1; }
-done
+need_tools ffmpeg nginx wrk curl jq cmp awk
 # wrk keeps one socket per connection, cartable and nginx one per client.
 ulimit -n 20000
 
-WORK=$(mktemp -d -t cartable-bench-media.XXXXXX)
+make_work
 CARTABLE_PID=""
 NGINX_PID=""
 SAMPLER_PID=""
-cleanup() {
-  stop_pids "$SAMPLER_PID" "$CARTABLE_PID" "$NGINX_PID"
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-log() { echo "[media] $*" >&2; }
-die() { echo "[media] ERROR: $*" >&2; exit 1; }
 
 # A free TCP port on 127.0.0.1 (for nginx, which cannot report one it picked).
 free_port() {
@@ -73,7 +57,6 @@ free_port() {
   done
   die "no free port found"
 }
-CLK_TCK=$(getconf CLK_TCK)
 
 log "binary: $CARTABLE"
 log "work dir: $WORK"
@@ -101,23 +84,15 @@ cat >"$WORK/src/manifest.json" <<'EOF'
 }
 EOF
 log "importing it (transcoding to audio + 240p/360p/720p)"
-import_start=$(date +%s.%N)
+import_start=$(now)
 "$CARTABLE" --data-dir "$WORK/data" import capsules "$WORK/src/manifest.json" --jobs 1 \
   >"$WORK/import.out" 2>"$WORK/import.err" || { cat "$WORK/import.err" >&2; die "import failed"; }
-import_s=$(awk -v a="$import_start" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')
+import_s=$(since "$import_start")
 log "import took ${import_s} s"
 
 # ---------------------------------------------------------------- servers ---
-"$CARTABLE" --data-dir "$WORK/data" serve --listen 127.0.0.1:0 >"$WORK/cartable.out" 2>"$WORK/cartable.err" &
-CARTABLE_PID=$!
-for _ in $(seq 100); do
-  grep -q 'cartable is serving' "$WORK/cartable.out" 2>/dev/null && break
-  kill -0 "$CARTABLE_PID" 2>/dev/null || { cat "$WORK/cartable.err" >&2; die "cartable exited at start"; }
-  sleep 0.1
-done
-CARTABLE_URL=$(grep -o 'http://[0-9.:]*' "$WORK/cartable.out" | head -1)
-[[ -n "$CARTABLE_URL" ]] || die "cartable did not say where it serves"
-CARTABLE_URL=${CARTABLE_URL%/}
+start_cartable "$WORK/data" 100
+CARTABLE_URL=$URL
 
 BLOBS="$WORK/data/blobs"
 [[ -d "$BLOBS" ]] || die "no blob directory at $BLOBS"
@@ -313,12 +288,10 @@ cpu_of() { rows "$1" "$2" | awk -v t="$CLK_TCK" '{print $4 / t}' | median; }
 fmt() { awk -v v="$1" -v d="$2" 'BEGIN {printf "%." d "f", v}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "n/a"}'; }
 
-DATE=$(date -u +%Y-%m-%d\ %H:%M\ UTC)
-VERSION=$("$CARTABLE" --version 2>/dev/null | head -1 || echo cartable)
+VERSION=$(cartable_version)
 NGINX_VERSION=$(nginx -v 2>&1 | sed 's/^nginx version: //')
-WRK_VERSION=$({ wrk -v 2>&1 || true; } | head -1 | awk '{print $2}')
-CPU=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
-LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
+WRK_VERSION=$(wrk_version)
+machine_facts
 MD="$WORK/media.md"
 {
   echo "## Media delivery: cartable against nginx"
@@ -375,6 +348,4 @@ MD="$WORK/media.md"
   echo "# each run: wrk -t$THREADS -c<connections> -d${DURATION}s --timeout 10s --latency -s mix.lua http://127.0.0.1:<port>"
   echo '```'
 } >"$MD"
-mkdir -p "$ROOT/bench/results"
-cp "$MD" "$ROOT/bench/results/media.md"
-cat "$MD"
+save_report "$MD"

@@ -8,86 +8,36 @@
 // Needs `npm ci` in tests/browser and Chromium at /usr/bin/chromium (or
 // CHROMIUM=/path). Prints one PASS/FAIL line per check, NOTE lines for what is
 // worth reading but not failing, and ends with `browser: N passed, M failed`;
-// exits 1 on any failure.
+// exits 1 on any failure. The shared pieces are in lib.mjs.
 //
 // Playwright drives the system Chromium through `executablePath`: never run
 // `npx playwright install`, which downloads a browser build of its own.
 
-import { mkdir } from "node:fs/promises";
-import path from "node:path";
-import { chromium } from "playwright-core";
-import AxeBuilder from "@axe-core/playwright";
+import {
+  NAV_TIMEOUT_MS,
+  check,
+  checkAxe,
+  checkHtmlLang,
+  checkSameOrigin,
+  fail,
+  launchBrowser,
+  note,
+  parseBaseUrl,
+  run,
+  screenshot,
+  step,
+  tabTo,
+  withTimeout,
+} from "./lib.mjs";
 
 const USAGE = "usage: node tests/browser/check.mjs BASE_URL CAPSULE_ID PROGRAMME_ID [SCREENSHOT_DIR]";
 const LANGS = ["ar", "fr", "en"];
-const RTL = new Set(["ar"]);
-const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
-const FAILING_IMPACTS = new Set(["serious", "critical"]);
 // The weight budget of one page on a first load, media excluded.
 const PAGE_BUDGET_BYTES = 100_000;
 const PLAY_SECONDS = 2;
 const MIN_ADVANCE_SECONDS = 1;
-const NAV_TIMEOUT_MS = 20_000;
-const WHOLE_RUN_TIMEOUT_MS = 10 * 60_000;
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--autoplay-policy=no-user-gesture-required",
-];
 const SCREENSHOT_KINDS = new Set(["home", "browse", "capsule"]);
 const SCREENSHOT_LANGS = new Set(["fr", "ar"]);
-
-// ---------------------------------------------------------------- report ---
-
-const tally = { passed: 0, failed: 0 };
-
-function pass(name, detail = "") {
-  tally.passed += 1;
-  console.log(`PASS ${name}${detail ? ` — ${detail}` : ""}`);
-}
-
-function fail(name, detail = "", lines = []) {
-  tally.failed += 1;
-  console.log(`FAIL ${name}${detail ? ` — ${detail}` : ""}`);
-  for (const line of lines) console.log(`       ${line}`);
-}
-
-function check(name, ok, detail, lines = []) {
-  if (ok) pass(name, detail);
-  else fail(name, detail, lines);
-}
-
-function note(name, detail) {
-  console.log(`NOTE ${name} — ${detail}`);
-}
-
-/** Runs one step; an exception fails it instead of ending the run. */
-async function step(name, fn) {
-  try {
-    await fn();
-  } catch (err) {
-    const cause = err?.cause ? ` (${err.cause.code ?? err.cause.message ?? err.cause})` : "";
-    fail(name, `error: ${String(err?.message ?? err).split("\n")[0]}${cause}`);
-  }
-}
-
-function summary() {
-  console.log(`browser: ${tally.passed} passed, ${tally.failed} failed`);
-}
-
-function withTimeout(promise, ms, what) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took more than ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 // ------------------------------------------------------------- arguments ---
 
@@ -97,15 +47,7 @@ function parseArgs(argv) {
     console.error(USAGE);
     process.exit(2);
   }
-  let baseUrl;
-  try {
-    baseUrl = new URL(base);
-  } catch {
-    console.error(`BASE_URL is not a URL: ${base}\n${USAGE}`);
-    process.exit(2);
-  }
-  const root = baseUrl.href.replace(/\/+$/, "");
-  return { root, origin: baseUrl.origin, capsule, programme, screenshots };
+  return { ...parseBaseUrl(base, USAGE), capsule, programme, screenshots };
 }
 
 const args = parseArgs(process.argv.slice(2));
@@ -172,42 +114,17 @@ async function openFresh(browser, url) {
 
 /** Same-origin and weight checks over the requests of one first load. */
 async function checkRequests(label, requests) {
-  const foreign = [];
-  const broken = [];
   const counted = [];
   let bytes = 0;
-  for (const request of requests) {
-    const url = request.url();
-    if (/^(data|blob|about):/.test(url)) continue;
-    if (new URL(url).origin !== args.origin) {
-      foreign.push(url);
-      continue;
-    }
-    const response = await withTimeout(request.response(), 5_000, "response").catch(() => null);
-    if (!response) {
-      if (request.failure() && !isMedia(request, null)) {
-        broken.push(`${url} (${request.failure().errorText})`);
-      }
-      continue;
-    }
-    const automaticFavicon = new URL(url).pathname === "/favicon.ico" && request.resourceType() === "other";
-    if (response.status() >= 400 && request.resourceType() !== "document" && !automaticFavicon) {
-      broken.push(`${url} (${response.status()})`);
-    }
-    if (isMedia(request, response)) continue;
-    const size = await responseBytes(request, response);
-    bytes += size;
-    counted.push(`${size} B ${request.resourceType()} ${new URL(url).pathname}`);
-  }
-  check(
-    `same-origin ${label}`,
-    foreign.length === 0,
-    foreign.length === 0
-      ? `${requests.length} requests, all to ${args.origin}`
-      : `${foreign.length} of ${requests.length} requests leave ${args.origin}`,
-    foreign.slice(0, 10),
-  );
-  if (broken.length) fail(`subresources ${label}`, `${broken.length} failed`, broken.slice(0, 10));
+  await checkSameOrigin(label, requests, args.origin, {
+    skipFailed: (request) => isMedia(request, null),
+    onResponse: async (request, response) => {
+      if (isMedia(request, response)) return;
+      const size = await responseBytes(request, response);
+      bytes += size;
+      counted.push(`${size} B ${request.resourceType()} ${new URL(request.url()).pathname}`);
+    },
+  });
   check(
     `weight ${label}`,
     bytes <= PAGE_BUDGET_BYTES,
@@ -218,16 +135,7 @@ async function checkRequests(label, requests) {
 
 /** `<html lang dir>` and a language switcher that leads to this page in each language. */
 async function checkLanguage(label, page, lang, pagePath) {
-  const html = await page.evaluate(() => ({
-    lang: document.documentElement.lang,
-    dir: document.documentElement.dir,
-  }));
-  const wantDir = RTL.has(lang) ? "rtl" : "ltr";
-  check(
-    `html-lang ${label}`,
-    html.lang === lang && html.dir === wantDir,
-    `lang="${html.lang}" dir="${html.dir}" (want lang="${lang}" dir="${wantDir}")`,
-  );
+  await checkHtmlLang(label, page, lang);
 
   const links = await page.evaluate(() =>
     Object.fromEntries(
@@ -251,27 +159,6 @@ async function checkLanguage(label, page, lang, pagePath) {
     problems.length === 0,
     problems.length === 0 ? "ar, fr, en links lead to this page" : problems.join("; "),
   );
-}
-
-/** axe-core WCAG 2.1 AA: serious and critical violations fail, the rest are noted. */
-async function checkAxe(label, page) {
-  const results = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
-  const describe = (v) => {
-    const targets = v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(" | ");
-    const more = v.nodes.length > 3 ? ` (+${v.nodes.length - 3} more)` : "";
-    return `${v.id} (${v.impact}) ×${v.nodes.length}: ${targets}${more} — ${v.help}`;
-  };
-  const failing = results.violations.filter((v) => FAILING_IMPACTS.has(v.impact));
-  const lesser = results.violations.filter((v) => !FAILING_IMPACTS.has(v.impact));
-  check(
-    `axe ${label}`,
-    failing.length === 0,
-    failing.length === 0
-      ? `no serious or critical violation (${results.passes.length} rules passed)`
-      : `${failing.length} serious/critical rule(s) violated`,
-    failing.map(describe),
-  );
-  for (const v of lesser) note(`axe ${label}`, describe(v));
 }
 
 /** What each kind of page must show beyond the common checks. */
@@ -410,18 +297,7 @@ async function checkKeyboardSwitch(page) {
     fail("keyboard switch to ar", 'no <nav> link with hreflang="ar" on /en/capsule');
     return;
   }
-  // Start from the top of the document, as a keyboard user does.
-  await page.evaluate(() => {
-    document.activeElement?.blur?.();
-    window.scrollTo(0, 0);
-  });
-  let tabs = 0;
-  let reached = false;
-  for (; tabs < 100 && !reached; ) {
-    await page.keyboard.press("Tab");
-    tabs += 1;
-    reached = await link.evaluate((a) => document.activeElement === a);
-  }
+  const { reached, tabs } = await tabTo(page, link, 100);
   check(
     "keyboard reach ar link",
     reached,
@@ -464,12 +340,8 @@ async function checkPages(browser, level) {
         await step(`same-origin ${label}`, () => checkRequests(label, requests));
         await step(`html-lang ${label}`, () => checkLanguage(label, page, lang, pagePath));
         await step(`page ${label}`, () => checkKind(label, kind, page));
-        if (args.screenshots && SCREENSHOT_KINDS.has(kind) && SCREENSHOT_LANGS.has(lang)) {
-          await step(`screenshot ${label}`, async () => {
-            const file = path.join(args.screenshots, `${lang}-${kind}.png`);
-            await page.screenshot({ path: file, fullPage: true });
-            pass(`screenshot ${label}`, file);
-          });
+        if (SCREENSHOT_KINDS.has(kind) && SCREENSHOT_LANGS.has(lang)) {
+          await screenshot(args.screenshots, label, page, `${lang}-${kind}.png`);
         }
         await step(`axe ${label}`, () => checkAxe(label, page));
         for (const e of pageErrors) note(`script ${label}`, e);
@@ -483,19 +355,7 @@ async function checkPages(browser, level) {
 // ------------------------------------------------------------------ main ---
 
 async function main() {
-  const watchdog = setTimeout(() => {
-    fail("run", `not finished after ${WHOLE_RUN_TIMEOUT_MS / 1000} s`);
-    summary();
-    process.exit(1);
-  }, WHOLE_RUN_TIMEOUT_MS);
-  watchdog.unref();
-
-  if (args.screenshots) await mkdir(args.screenshots, { recursive: true });
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    headless: true,
-    args: CHROMIUM_ARGS,
-  });
+  const browser = await launchBrowser(args.screenshots);
   try {
     await step("redirect /", checkRootRedirect);
 
@@ -528,10 +388,4 @@ async function main() {
   }
 }
 
-try {
-  await main();
-} catch (err) {
-  fail("run", `error: ${err?.stack ?? err}`);
-}
-summary();
-process.exit(tally.failed === 0 ? 0 : 1);
+await run(main);
