@@ -39,8 +39,8 @@ pub use search::{
     rebuild as rebuild_search,
 };
 
-/// How many argon2id hashes may run at once: one per core of a small
-/// box, 19 MiB each.
+/// How many argon2id hashes may run at once (the threads that run them):
+/// one per core of a small box, 19 MiB each.
 pub const HASHING_AT_ONCE: usize = 2;
 
 /// What every handler can reach.

@@ -2,10 +2,10 @@
 //! argon2id hash, under the rate limit, and opening a session.
 //!
 //! argon2id takes ~19 MiB and tens of milliseconds per check, on purpose:
-//! checks run on the blocking pool, at most [`crate::HASHING_AT_ONCE`] at
-//! a time, so a burst of sign-ins queues instead of eating a small box's
-//! memory. An unknown login is checked against a dummy hash, so the answer
-//! takes as long as for a real one and does not reveal who has an account.
+//! checks run on a few threads of their own ([`Hashing`]), so a burst of
+//! sign-ins queues instead of eating a small box's memory. An unknown login
+//! is checked against a dummy hash, so the answer takes as long as for a
+//! real one and does not reveal who has an account.
 
 use crate::auth::Limited;
 use crate::{ApiError, Shared};
@@ -15,34 +15,68 @@ use cartable_core::accounts::{
 use std::net::IpAddr;
 use std::sync::OnceLock;
 
-/// The budget of argon2id hashes that may run at once.
-pub struct Hashing(tokio::sync::Semaphore);
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The threads that hash passwords, [`crate::HASHING_AT_ONCE`] of them.
+///
+/// Hand-written rather than tokio's blocking pool: that pool runs each job
+/// on whichever of its many threads is idle, and the C allocator keeps a
+/// freed 19 MiB argon2 buffer in each thread's own arena, so memory grew
+/// to ~500 MiB under a sign-in burst (measured by `bench/login.sh`). The
+/// same few threads reuse the same buffers.
+pub struct Hashing(std::sync::Mutex<std::sync::mpsc::Sender<Job>>);
 
 impl Hashing {
-    pub fn new(at_once: usize) -> Hashing {
-        Hashing(tokio::sync::Semaphore::new(at_once))
+    pub fn new(threads: usize) -> Hashing {
+        let (send, receive) = std::sync::mpsc::channel::<Job>();
+        let receive = std::sync::Arc::new(std::sync::Mutex::new(receive));
+        for n in 0..threads.max(1) {
+            let receive = receive.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("argon2-{n}"))
+                .spawn(move || {
+                    loop {
+                        let job = receive.lock().map(|r| r.recv());
+                        match job {
+                            Ok(Ok(job)) => job(),
+                            _ => break,
+                        }
+                    }
+                });
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "cannot start a password hashing thread");
+            }
+        }
+        Hashing(std::sync::Mutex::new(send))
     }
 
-    /// Hashes a password on the blocking pool, within the budget.
-    pub async fn hash(&self, password: String) -> Result<String, ApiError> {
-        let _permit = self
-            .0
-            .acquire()
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
-        tokio::task::spawn_blocking(move || hash_password(&password))
-            .await
+    /// Runs `work` on a hashing thread and waits for its answer.
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            let _ = tx.send(work());
+        });
+        self.0
+            .lock()
             .map_err(|e| ApiError::Internal(e.to_string()))?
+            .send(job)
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        rx.await
+            .map_err(|_| ApiError::Internal("the hashing threads stopped".into()))
+    }
+
+    /// Hashes a password.
+    pub async fn hash(&self, password: String) -> Result<String, ApiError> {
+        self.run(move || hash_password(&password))
+            .await?
             .map_err(ApiError::from)
     }
 
     async fn verify(&self, hash: Option<String>, password: String) -> Result<bool, ApiError> {
-        let _permit = self
-            .0
-            .acquire()
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
-        tokio::task::spawn_blocking(move || {
+        self.run(move || {
             static DUMMY: OnceLock<String> = OnceLock::new();
             let real = hash.is_some();
             let hash = match hash {
@@ -54,7 +88,6 @@ impl Hashing {
             verify_password(&hash, &password) && real
         })
         .await
-        .map_err(|e| ApiError::Internal(e.to_string()))
     }
 }
 
