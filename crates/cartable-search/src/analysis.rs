@@ -21,7 +21,6 @@
 
 use std::cell::RefCell;
 use std::mem;
-use std::ops::ControlFlow;
 
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, Stemmer, TextAnalyzer, Token, TokenFilter, TokenStream,
@@ -72,19 +71,19 @@ impl StemLang {
     }
 
     fn analyzer(self) -> TextAnalyzer {
-        let stemmed = |lower: MapFilter, language| {
+        let stemmed = |lower: fn(&str, &mut String), language| {
             TextAnalyzer::builder(Words)
-                .filter(lower)
+                .filter(MapFilter(lower))
                 .filter(Stemmer::new(language))
                 .filter(MapFilter(fold_into))
                 .filter(AsciiFoldingFilter)
                 .build()
         };
         match self {
-            StemLang::Ar => stemmed(MapFilter(arabic_pre_stem_into), Language::Arabic),
-            StemLang::Fr => stemmed(MapFilter(lower_into), Language::French),
-            StemLang::En => stemmed(MapFilter(lower_into), Language::English),
-            StemLang::Tr => stemmed(MapFilter(turkish_lower_into), Language::Turkish),
+            StemLang::Ar => stemmed(arabic_pre_stem_into, Language::Arabic),
+            StemLang::Fr => stemmed(lower_into, Language::French),
+            StemLang::En => stemmed(lower_into, Language::English),
+            StemLang::Tr => stemmed(turkish_lower_into, Language::Turkish),
         }
     }
 }
@@ -92,6 +91,58 @@ impl StemLang {
 fn fold_analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(Words)
         .filter(MapFilter(fold_into))
+        .filter(AsciiFoldingFilter)
+        .build()
+}
+
+/// The letters a word must start with to be worth folding while
+/// highlighting: the words that start otherwise cannot match the query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FirstLetters {
+    /// ASCII bytes, bit `b` for byte `b`.
+    pub(crate) ascii: u128,
+    /// Whether words that start with a letter of another script (Arabic,
+    /// Tifinagh…) may match.
+    pub(crate) other_scripts: bool,
+}
+
+impl FirstLetters {
+    pub(crate) const ALL: FirstLetters = FirstLetters {
+        ascii: u128::MAX,
+        other_scripts: true,
+    };
+
+    fn may_match(self, word: &str) -> bool {
+        let Some(c) = word.chars().next() else {
+            return false;
+        };
+        if c.is_ascii() {
+            return self.ascii & (1u128 << (c as u8).to_ascii_lowercase()) != 0;
+        }
+        // Latin letters with accents, combining marks, Arabic-Indic digits,
+        // fullwidth and other forms that the fold may turn into ASCII: fold
+        // them and see.
+        let may_become_ascii = matches!(c,
+            '\u{80}'..='\u{36F}' | '\u{660}'..='\u{669}' | '\u{6F0}'..='\u{6F9}'
+            | '\u{1AB0}'..='\u{1EFF}' | '\u{2000}'..='\u{2BFF}' | '\u{FB00}'..='\u{FB06}'
+            | '\u{FE20}'..='\u{FE2F}' | '\u{FF00}'..='\u{FFEF}');
+        may_become_ascii || self.other_scripts
+    }
+}
+
+/// The fold analyzer for highlighting: it skips (leaves out) the words that
+/// cannot start like a query word, before the fold's work. Most words of a
+/// text are skipped so, and in a text of another script all of them.
+pub(crate) fn highlight_analyzer(first: FirstLetters) -> TextAnalyzer {
+    let fold_if_may_match = move |word: &str, out: &mut String| {
+        if first.may_match(word) {
+            fold_into(word, out);
+        } else {
+            out.clear();
+        }
+    };
+    TextAnalyzer::builder(Words)
+        .filter(MapFilter(fold_if_may_match))
         .filter(AsciiFoldingFilter)
         .build()
 }
@@ -126,21 +177,6 @@ impl Analyzers {
     /// left of it.
     pub(crate) fn fold_word(&mut self, word: &str) -> Option<String> {
         first_token(&mut self.fold, word)
-    }
-
-    /// Calls `f` with each folded token of `text` and its byte range, until
-    /// `f` breaks.
-    pub(crate) fn fold_tokens(
-        &mut self,
-        text: &str,
-        mut f: impl FnMut(&Token, &mut Stems) -> ControlFlow<()>,
-    ) {
-        let mut stream = self.fold.token_stream(text);
-        while stream.advance() {
-            if f(stream.token(), &mut self.stem).is_break() {
-                break;
-            }
-        }
     }
 }
 
@@ -291,6 +327,29 @@ fn turkish_lower_into(word: &str, out: &mut String) {
     }
 }
 
+/// The byte offset of the first character of `text` that is (`word`) or is
+/// not a word character. Highlighting cuts every stored text it shows, so
+/// ASCII is tested byte by byte, without decoding characters.
+fn find_word_edge(text: &str, word: bool) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b.is_ascii() {
+            if b.is_ascii_alphanumeric() == word {
+                return Some(i);
+            }
+            i += 1;
+        } else {
+            let c = text.get(i..)?.chars().next()?;
+            if is_word_char(c) == word {
+                return Some(i);
+            }
+            i += c.len_utf8();
+        }
+    }
+    None
+}
+
 /// Cuts text into words: runs of letters, digits and in-word marks. Every
 /// other character (space, punctuation, apostrophe, symbol) separates words,
 /// so `İstanbul'un` gives `İstanbul` and `un`, and `l'eau` gives `l`, `eau`.
@@ -320,15 +379,12 @@ impl Tokenizer for Words {
 impl TokenStream for WordStream<'_> {
     fn advance(&mut self) -> bool {
         loop {
-            let rest = &self.text[self.at..];
-            let Some(start) = rest.find(is_word_char) else {
+            let Some(start) = find_word_edge(&self.text[self.at..], true) else {
                 self.at = self.text.len();
                 return false;
             };
             let from = self.at + start;
-            let len = self.text[from..]
-                .find(|c| !is_word_char(c))
-                .unwrap_or(self.text.len() - from);
+            let len = find_word_edge(&self.text[from..], false).unwrap_or(self.text.len() - from);
             let to = from + len;
             self.at = to;
             if len > MAX_WORD_BYTES {
@@ -358,25 +414,29 @@ impl TokenStream for WordStream<'_> {
 /// the tokens left empty. One generic filter rather than one per step: each
 /// tantivy filter needs three types of boilerplate.
 #[derive(Clone, Copy)]
-pub(crate) struct MapFilter(fn(&str, &mut String));
+pub(crate) struct MapFilter<F>(pub(crate) F);
+
+/// What a [`MapFilter`] can hold.
+pub(crate) trait Map: Fn(&str, &mut String) + Clone + Send + Sync + 'static {}
+impl<F: Fn(&str, &mut String) + Clone + Send + Sync + 'static> Map for F {}
 
 #[derive(Clone)]
-pub(crate) struct MapTokenizer<T> {
+pub(crate) struct MapTokenizer<T, F> {
     inner: T,
-    map: fn(&str, &mut String),
+    map: F,
     buffer: String,
 }
 
-pub(crate) struct MapStream<'a, S> {
+pub(crate) struct MapStream<'a, S, F> {
     tail: S,
-    map: fn(&str, &mut String),
+    map: &'a F,
     buffer: &'a mut String,
 }
 
-impl TokenFilter for MapFilter {
-    type Tokenizer<T: Tokenizer> = MapTokenizer<T>;
+impl<F: Map> TokenFilter for MapFilter<F> {
+    type Tokenizer<T: Tokenizer> = MapTokenizer<T, F>;
 
-    fn transform<T: Tokenizer>(self, inner: T) -> MapTokenizer<T> {
+    fn transform<T: Tokenizer>(self, inner: T) -> MapTokenizer<T, F> {
         MapTokenizer {
             inner,
             map: self.0,
@@ -385,19 +445,19 @@ impl TokenFilter for MapFilter {
     }
 }
 
-impl<T: Tokenizer> Tokenizer for MapTokenizer<T> {
-    type TokenStream<'a> = MapStream<'a, T::TokenStream<'a>>;
+impl<T: Tokenizer, F: Map> Tokenizer for MapTokenizer<T, F> {
+    type TokenStream<'a> = MapStream<'a, T::TokenStream<'a>, F>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
         MapStream {
             tail: self.inner.token_stream(text),
-            map: self.map,
+            map: &self.map,
             buffer: &mut self.buffer,
         }
     }
 }
 
-impl<S: TokenStream> TokenStream for MapStream<'_, S> {
+impl<S: TokenStream, F: Map> TokenStream for MapStream<'_, S, F> {
     fn advance(&mut self) -> bool {
         while self.tail.advance() {
             (self.map)(&self.tail.token().text, self.buffer);
@@ -425,10 +485,10 @@ mod tests {
     fn fold_all(text: &str) -> Vec<String> {
         let mut out = Vec::new();
         with(|a| {
-            a.fold_tokens(text, |t, _| {
-                out.push(t.text.clone());
-                ControlFlow::Continue(())
-            })
+            let mut stream = a.fold.token_stream(text);
+            while stream.advance() {
+                out.push(stream.token().text.clone());
+            }
         });
         out
     }

@@ -27,6 +27,9 @@ pub enum SearchError {
     Directory(#[from] tantivy::directory::error::OpenDirectoryError),
     #[error("search index: a stored document cannot be read: {0}")]
     Stored(#[from] serde_json::Error),
+    /// A search stopped on a fault of the code (logged where it happened).
+    #[error("search index: the search failed unexpectedly")]
+    Fault,
 }
 
 impl SearchError {

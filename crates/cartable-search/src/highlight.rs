@@ -18,7 +18,9 @@ use std::ops::ControlFlow;
 use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 
-use crate::analysis::{Analyzers, StemLang, Stems};
+use tantivy::tokenizer::TextAnalyzer;
+
+use crate::analysis::{self, Analyzers, FirstLetters, StemLang, Stems};
 use crate::query::QueryWord;
 
 /// About this many characters of body make a snippet.
@@ -26,8 +28,9 @@ pub(crate) const SNIPPET_CHARS: usize = 160;
 /// The snippet starts about this many characters before the first match.
 const SNIPPET_LEAD: usize = 40;
 /// Body bytes read, per hit, to find a first match; past them the snippet
-/// is the start of the body.
-const MAX_SCAN_BYTES: usize = 16 * 1024;
+/// is the start of the body. Bounds the cost of a page of hits that matched
+/// by their titles only (a 20-hit page then reads 80 KB at most).
+const MAX_SCAN_BYTES: usize = 4 * 1024;
 
 /// Text cut into segments, `true` for the words that matched the query.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -104,11 +107,17 @@ impl Serialize for Marked {
 
 /// Marks the words of texts that match a query's words.
 pub(crate) struct Highlighter<'q> {
+    matcher: Matcher<'q>,
+    /// The fold analyzer, skipping the words that cannot match.
+    analyzer: TextAnalyzer,
+}
+
+struct Matcher<'q> {
     words: &'q [QueryWord],
-    /// Per word and stemmed language, a short piece of the stem that a
-    /// token's fold must contain before it is worth stemming: Snowball stems
-    /// keep the start of the word, and stemming every token of a body would
-    /// cost more than the search itself.
+    /// Per word and stemmed language, the stem's first two letters, which a
+    /// token's fold must start with (contain, in Arabic) before it is worth
+    /// stemming: stemming every token of a body would cost more than the
+    /// search itself.
     stem_keys: Vec<[Option<String>; 4]>,
 }
 
@@ -122,46 +131,44 @@ impl<'q> Highlighter<'q> {
                     .map(|s| s.map(|s| s.chars().take(2).collect()))
             })
             .collect();
-        Highlighter { words, stem_keys }
+        let analyzer = analysis::highlight_analyzer(first_letters(words));
+        Highlighter {
+            matcher: Matcher { words, stem_keys },
+            analyzer,
+        }
     }
 
-    /// Whether the token `raw`, folded to `fold`, in a text of `lang`,
-    /// matches a query word.
-    fn matches(&self, stems: &mut Stems, lang: Option<StemLang>, raw: &str, fold: &str) -> bool {
-        let mut stem: Option<Option<String>> = None;
-        for (w, keys) in self.words.iter().zip(&self.stem_keys) {
-            if fold == w.fold
-                || (w.prefix && fold.starts_with(&w.fold))
-                || (w.fuzzy && within_one_edit(fold, &w.fold))
-            {
-                return true;
-            }
-            let Some(lang) = lang else { continue };
-            let (Some(want), Some(key)) = (&w.stems[lang.index()], &keys[lang.index()]) else {
-                continue;
-            };
-            if !fold.contains(key.as_str()) {
-                continue;
-            }
-            let got = stem.get_or_insert_with(|| stems.stem_word(lang, raw));
-            if got.as_deref() == Some(want.as_str()) {
-                return true;
+    /// Calls `f` with the byte range of each word of `text` (in `lang`)
+    /// that matches, until it breaks or a word starts at or after `stop`
+    /// while `f` has asked for no more than the first.
+    fn scan(
+        &mut self,
+        a: &mut Analyzers,
+        lang: &str,
+        text: &str,
+        mut f: impl FnMut(usize, usize, bool) -> ControlFlow<()>,
+    ) {
+        let lang = StemLang::of(lang);
+        let mut stream = self.analyzer.token_stream(text);
+        while stream.advance() {
+            let t = stream.token();
+            let raw = &text[t.offset_from..t.offset_to];
+            let matched = self.matcher.matches(&mut a.stem, lang, raw, &t.text);
+            if f(t.offset_from, t.offset_to, matched).is_break() {
+                break;
             }
         }
-        false
     }
 
     /// The whole of `text` with its matches marked.
-    pub(crate) fn mark(&self, a: &mut Analyzers, lang: &str, text: &str) -> Marked {
-        let lang = StemLang::of(lang);
+    pub(crate) fn mark(&mut self, a: &mut Analyzers, lang: &str, text: &str) -> Marked {
         let mut out = Marked::default();
         let mut at = 0;
-        a.fold_tokens(text, |t, stems| {
-            let raw = &text[t.offset_from..t.offset_to];
-            if self.matches(stems, lang, raw, &t.text) {
-                out.push(&text[at..t.offset_from], false);
-                out.push(raw, true);
-                at = t.offset_to;
+        self.scan(a, lang, text, |from, to, matched| {
+            if matched {
+                out.push(&text[at..from], false);
+                out.push(&text[from..to], true);
+                at = to;
             }
             ControlFlow::Continue(())
         });
@@ -173,7 +180,7 @@ impl<'q> Highlighter<'q> {
     /// `texts` (tried in order), or the start of the first text if none
     /// matches within the bytes scanned.
     pub(crate) fn snippet<'t>(
-        &self,
+        &mut self,
         a: &mut Analyzers,
         texts: impl Iterator<Item = (&'t str, &'t str)> + Clone,
     ) -> Marked {
@@ -182,9 +189,9 @@ impl<'q> Highlighter<'q> {
             if budget == 0 {
                 break;
             }
-            let scanned = &text[..floor_boundary(text, budget)];
-            budget -= scanned.len();
-            if let Some(marked) = self.snippet_of(a, lang, scanned) {
+            let scan = text.len().min(budget);
+            budget -= scan;
+            if let Some(marked) = self.snippet_of(a, lang, text, scan) {
                 return marked;
             }
         }
@@ -200,23 +207,29 @@ impl<'q> Highlighter<'q> {
         out
     }
 
-    fn snippet_of(&self, a: &mut Analyzers, lang: &str, text: &str) -> Option<Marked> {
-        let lang = StemLang::of(lang);
+    /// The snippet of `text` around its first match, if one starts in its
+    /// first `scan` bytes.
+    fn snippet_of(
+        &mut self,
+        a: &mut Analyzers,
+        lang: &str,
+        text: &str,
+        scan: usize,
+    ) -> Option<Marked> {
         let mut matches: Vec<(usize, usize)> = Vec::new();
         let mut window: Option<(usize, usize)> = None;
-        a.fold_tokens(text, |t, stems| {
-            if let Some((_, end)) = window
-                && t.offset_to > end
-            {
-                return ControlFlow::Break(());
+        self.scan(a, lang, text, |from, to, matched| {
+            match window {
+                Some((_, end)) if to > end => return ControlFlow::Break(()),
+                None if from >= scan => return ControlFlow::Break(()),
+                _ => {}
             }
-            let raw = &text[t.offset_from..t.offset_to];
-            if self.matches(stems, lang, raw, &t.text) {
+            if matched {
                 if window.is_none() {
-                    let start = window_start(text, t.offset_from);
-                    window = Some((start, window_end(text, start, t.offset_to)));
+                    let start = window_start(text, from);
+                    window = Some((start, window_end(text, start, to)));
                 }
-                matches.push((t.offset_from, t.offset_to));
+                matches.push((from, to));
             }
             ControlFlow::Continue(())
         });
@@ -239,6 +252,77 @@ impl<'q> Highlighter<'q> {
     }
 }
 
+/// The letters a matching word can start with (see
+/// [`analysis::highlight_analyzer`]): the first letters of the query's
+/// folded words and of their French, English and Turkish stems (which keep
+/// the start of the word); any letter of another script if one of those
+/// starts with one, or if there is an Arabic stem (Arabic stems lose the
+/// start of the word); and all of them while a word is fuzzy: a typo may be
+/// in its first letter.
+fn first_letters(words: &[QueryWord]) -> FirstLetters {
+    if words.iter().any(|w| w.fuzzy) {
+        return FirstLetters::ALL;
+    }
+    let mut first = FirstLetters {
+        ascii: 0,
+        other_scripts: false,
+    };
+    for w in words {
+        let stems =
+            [StemLang::Fr, StemLang::En, StemLang::Tr].map(|l| w.stems[l.index()].as_deref());
+        for text in std::iter::once(Some(w.fold.as_str()))
+            .chain(stems)
+            .flatten()
+        {
+            match text.chars().next() {
+                Some(c) if c.is_ascii() => first.ascii |= 1u128 << (c as u8),
+                Some(_) => first.other_scripts = true,
+                None => {}
+            }
+        }
+        if w.stems[StemLang::Ar.index()]
+            .as_deref()
+            .is_some_and(|s| !s.is_ascii())
+        {
+            first.other_scripts = true;
+        }
+    }
+    first
+}
+
+impl Matcher<'_> {
+    /// Whether the token `raw`, folded to `fold`, in a text of `lang`,
+    /// matches a query word.
+    fn matches(&self, stems: &mut Stems, lang: Option<StemLang>, raw: &str, fold: &str) -> bool {
+        let mut stem: Option<Option<String>> = None;
+        for (w, keys) in self.words.iter().zip(&self.stem_keys) {
+            if fold == w.fold
+                || (w.prefix && fold.starts_with(&w.fold))
+                || (w.fuzzy && within_one_edit(fold, &w.fold))
+            {
+                return true;
+            }
+            let Some(lang) = lang else { continue };
+            let (Some(want), Some(key)) = (&w.stems[lang.index()], &keys[lang.index()]) else {
+                continue;
+            };
+            // Snowball strips only suffixes, except Arabic (prefixes too).
+            let worth = match lang {
+                StemLang::Ar => fold.contains(key.as_str()),
+                _ => fold.starts_with(key.as_str()),
+            };
+            if !worth {
+                continue;
+            }
+            let got = stem.get_or_insert_with(|| stems.stem_word(lang, raw));
+            if got.as_deref() == Some(want.as_str()) {
+                return true;
+            }
+        }
+        false
+    }
+}
+
 /// Pushes `text` with each run of white space (transcripts have line
 /// breaks) made one space.
 fn push_spaced(out: &mut Marked, text: &str, matched: bool) {
@@ -249,17 +333,6 @@ fn push_spaced(out: &mut Marked, text: &str, matched: bool) {
         rest = rest[i..].trim_start();
     }
     out.push(rest, matched);
-}
-
-/// The largest char boundary at or below `i`.
-fn floor_boundary(text: &str, i: usize) -> usize {
-    if i >= text.len() {
-        return text.len();
-    }
-    (0..=i)
-        .rev()
-        .find(|&j| text.is_char_boundary(j))
-        .unwrap_or(0)
 }
 
 /// Where a snippet whose first match starts at `first` begins: about
@@ -293,34 +366,44 @@ fn window_end(text: &str, start: usize, min: usize) -> usize {
 
 /// Whether `a` and `b` are at most one edit apart (insertion, deletion,
 /// substitution, or a transposition of neighbours, as the fuzzy query).
+/// Called for every token of every highlighted text: it compares slices
+/// and allocates nothing.
 pub(crate) fn within_one_edit(a: &str, b: &str) -> bool {
     if a == b {
         return true;
     }
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let (short, long) = if a.len() <= b.len() {
-        (&a, &b)
-    } else {
-        (&b, &a)
-    };
-    if long.len() - short.len() > 1 {
+    let (la, lb) = (a.chars().count(), b.chars().count());
+    if la.abs_diff(lb) > 1 {
         return false;
     }
-    let head = short
-        .iter()
-        .zip(long.iter())
-        .take_while(|(x, y)| x == y)
-        .count();
-    if short.len() == long.len() {
-        let tail = |from: usize| short[from..] == long[from..];
-        // Substitution, or transposition of the two characters at `head`.
-        tail(head + 1)
-            || (head + 1 < short.len()
-                && short[head] == long[head + 1]
-                && short[head + 1] == long[head]
-                && tail(head + 2))
-    } else {
-        short[head..] == long[head + 1..]
+    let (short, long) = if la <= lb { (a, b) } else { (b, a) };
+    // The byte offset of the first difference, in both.
+    let at = short
+        .char_indices()
+        .zip(long.chars())
+        .find(|((_, x), y)| x != y)
+        .map_or(short.len(), |((i, _), _)| i);
+    let (s_rest, l_rest) = (&short[at..], &long[at..]);
+    let skip = |t: &str| t.chars().next().map_or(0, char::len_utf8);
+    if la != lb {
+        // One character more in `long`.
+        return s_rest == &l_rest[skip(l_rest)..];
+    }
+    if s_rest[skip(s_rest)..] == l_rest[skip(l_rest)..] {
+        return true;
+    }
+    let mut s_chars = s_rest.chars();
+    let mut l_chars = l_rest.chars();
+    match (
+        s_chars.next(),
+        s_chars.next(),
+        l_chars.next(),
+        l_chars.next(),
+    ) {
+        (Some(s0), Some(s1), Some(l0), Some(l1)) if s0 == l1 && s1 == l0 => {
+            s_chars.as_str() == l_chars.as_str()
+        }
+        _ => false,
     }
 }
 
@@ -332,7 +415,7 @@ mod tests {
 
     fn mark(query: &str, lang: &str, text: &str) -> Vec<String> {
         let words = analyse(query);
-        let h = Highlighter::new(&words);
+        let mut h = Highlighter::new(&words);
         let m = analysis::with(|a| h.mark(a, lang, text));
         assert_eq!(m.plain(), text);
         m.matches().map(str::to_owned).collect()
@@ -347,6 +430,12 @@ mod tests {
         assert!(!within_one_edit("abcd", "badc"));
         assert!(!within_one_edit("abc", "abcde"));
         assert!(!within_one_edit("", "ab"));
+        assert!(within_one_edit("", "a"));
+        assert!(within_one_edit("ışık", "ışk"));
+        assert!(within_one_edit("ⵜⵉⴼⵉⵏⴰⵖ", "ⵜⵉⴼⵏⵉⴰⵖ"));
+        assert!(within_one_edit("الرياضيات", "الرياضيا"));
+        assert!(!within_one_edit("abcdef", "abdcfe"));
+        assert!(!within_one_edit("abcd", "abdd "));
     }
 
     #[test]
@@ -372,9 +461,27 @@ mod tests {
     }
 
     #[test]
+    fn words_that_cannot_match_are_skipped_but_not_those_that_fold_alike() {
+        assert_eq!(
+            mark("ecole 3 ", "fr", "L'École n° ٣ et l'eau"),
+            ["École", "٣"]
+        );
+        assert_eq!(mark("eau ", "ar", "الماء eau ماء"), ["eau"]);
+        assert_eq!(mark("ماء ", "ar", "الماء eau ماء"), ["الماء", "ماء"]);
+        assert_eq!(
+            mark("ⵜⵉⴼⵉⵏⴰⵖ ", "zgh", "ⴰⵍⵎⵎⵓⴷ ⵏ ⵜⵉⴼⵉⵏⴰⵖ tifinagh"),
+            ["ⵜⵉⴼⵉⵏⴰⵖ"]
+        );
+        assert_eq!(
+            mark("ﬁn", "fr", "La ﬁn, FIN et ＦＩＮ"),
+            ["ﬁn", "FIN", "ＦＩＮ"]
+        );
+    }
+
+    #[test]
     fn snippet_is_around_the_first_match() {
         let words = analyse("quatorze ");
-        let h = Highlighter::new(&words);
+        let mut h = Highlighter::new(&words);
         let text = format!(
             "{} quatorze {}",
             "un deux trois ".repeat(20),
@@ -393,9 +500,23 @@ mod tests {
     }
 
     #[test]
+    fn snippet_reads_a_bounded_part_of_long_bodies() {
+        let words = analyse("needle ");
+        let mut h = Highlighter::new(&words);
+        let near = format!("{}needle", "hay ".repeat(900));
+        let far = format!("{}needle", "hay ".repeat(1100));
+        let m = analysis::with(|a| h.snippet(a, [("en", near.as_str())].into_iter()));
+        assert_eq!(m.matches().collect::<Vec<_>>(), ["needle"]);
+        assert!(m.plain().starts_with('…') && !m.plain().ends_with('…'));
+        let m = analysis::with(|a| h.snippet(a, [("en", far.as_str())].into_iter()));
+        assert_eq!(m.matches().count(), 0);
+        assert!(m.plain().starts_with("hay hay") && m.plain().ends_with('…'));
+    }
+
+    #[test]
     fn snippet_without_match_is_the_start() {
         let words = analyse("zzz ");
-        let h = Highlighter::new(&words);
+        let mut h = Highlighter::new(&words);
         let m =
             analysis::with(|a| h.snippet(a, [("en", ""), ("en", "Short\n\ntext.")].into_iter()));
         assert_eq!(m.plain(), "Short text.");

@@ -17,11 +17,15 @@ use tantivy::directory::MmapDirectory;
 use tantivy::{Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, TantivyError, Term};
 
 use crate::analysis;
+use crate::columns::ColumnCache;
 use crate::error::SearchError;
 use crate::schema::{self, Doc, Fields, SCHEMA_VERSION};
 
 /// Indexing memory, per writer thread (tantivy's minimum is 15 MB).
 const WRITER_BYTES_PER_THREAD: usize = 24_000_000;
+/// Decompressed blocks of stored documents kept (16 KB each): the hits of
+/// popular queries are read again and again.
+const DOC_STORE_CACHE_BLOCKS: usize = 256;
 const LOCK_FILE: &str = "cartable-search.lock";
 const INDEX_DIR: &str = "tantivy";
 
@@ -46,6 +50,7 @@ pub struct SearchIndex {
 pub(crate) struct Inner {
     pub(crate) reader: IndexReader,
     pub(crate) fields: Fields,
+    pub(crate) columns: ColumnCache,
     writer: Mutex<IndexWriter>,
     watermark: Mutex<Option<i64>>,
     opened: Opened,
@@ -182,7 +187,7 @@ impl SearchIndex {
         let segments = inner.index.searchable_segment_ids()?;
         if segments.len() > 1 {
             match writer.merge(&segments).wait() {
-                Ok(_) => inner.reader.reload()?,
+                Ok(_) => inner.reload()?,
                 Err(e) => tracing::warn!(error = %e, "search index: merge after rebuild failed"),
             }
         }
@@ -235,10 +240,12 @@ impl Inner {
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
+            .doc_store_cache_num_blocks(DOC_STORE_CACHE_BLOCKS)
             .try_into()?;
         Ok(Inner {
             reader,
             fields,
+            columns: ColumnCache::default(),
             writer: Mutex::new(writer),
             watermark: Mutex::new(watermark),
             opened,
@@ -249,6 +256,12 @@ impl Inner {
         })
     }
 
+    fn reload(&self) -> Result<(), SearchError> {
+        self.reader.reload()?;
+        self.columns.retain(&self.reader.searcher());
+        Ok(())
+    }
+
     fn writer(&self) -> MutexGuard<'_, IndexWriter> {
         self.writer.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -257,7 +270,7 @@ impl Inner {
         let mut commit = writer.prepare_commit()?;
         commit.set_payload(&payload(self.version, Some(watermark)));
         commit.commit()?;
-        self.reader.reload()?;
+        self.reload()?;
         *self
             .watermark
             .lock()

@@ -12,14 +12,34 @@
 //! Turkish `i`, accents, stemming), `query` (how typed words become a query:
 //! AND of words, each exact, stemmed, fuzzy or prefix), `highlight` (marked
 //! titles and snippets), `index` (opening, the writer lock, schema versions,
-//! commits). What this crate does not do: read the catalog or the change
-//! feed, or speak HTTP.
+//! commits), `search` (answering, on the per-core worker pool of `pool`).
+//! What this crate does not do: read the catalog or the change feed, or
+//! speak HTTP.
+//!
+//! A [`SearchResults`] serialises as
+//!
+//! ```json
+//! {"total": 3,
+//!  "hits": [{"id": "fr-geometry", "kind": "capsule", "lang": "fr",
+//!            "level": "cm2", "subject": "maths", "score": 7.1,
+//!            "title": [{"text": "Mathématiques", "match": true},
+//!                      {"text": " : le périmètre du carré", "match": false}],
+//!            "snippet": [{"text": "Le périmètre d'un carré…", "match": false}]}],
+//!  "facets": {"kind": [{"value": "capsule", "count": 3}],
+//!             "lang": [{"value": "fr", "count": 2}, {"value": "ar", "count": 1}],
+//!             "level": […], "subject": […]}}
+//! ```
+//!
+//! `level` and `subject` are `null` when a document has none; a [`Marked`]
+//! text is its segments in order, `match` true for the words that matched.
 
 mod analysis;
+mod columns;
 mod error;
 mod facets;
 mod highlight;
 mod index;
+mod pool;
 mod query;
 mod schema;
 mod search;
@@ -28,7 +48,7 @@ mod search;
 mod tests;
 
 pub use error::{QueryError, SearchError};
-pub use facets::Facets;
+pub use facets::{Facets, MAX_FACET_VALUES};
 pub use highlight::Marked;
 pub use index::{Opened, SearchIndex};
 pub use query::MAX_QUERY_BYTES;

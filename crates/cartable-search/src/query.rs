@@ -8,18 +8,22 @@
 //!
 //! - its folded form in `all` (and, weighed more, in `title`),
 //! - its stem in each `stem_*` field,
-//! - for words of [`FUZZY_MIN_CHARS`] letters or more, folded terms one edit
-//!   away (on the folded field: the stems of a misspelt word drift apart),
+//! - for words of [`FUZZY_MIN_CHARS`] letters or more that are rare as typed
+//!   (fewer than [`SPELLED_RIGHT_DOCS`] documents: likely misspelt), folded
+//!   terms one edit away (on the folded field: the stems of a misspelt word
+//!   drift apart),
 //! - for the last word, as the user is still typing it, folded terms that
 //!   start with it.
 //!
 //! Fuzzy and prefix words are expanded here against each segment's term
 //! dictionary into at most [`MAX_EXPANSIONS`] terms, the most frequent
-//! first, rather than with tantivy's `FuzzyTermQuery`, whose expansion has
-//! no bound (a two-letter prefix would read thousands of posting lists) and
-//! whose score ignores term frequency.
+//! first (the fuzzy ones with the Levenshtein automaton of tantivy's
+//! `FuzzyTermQuery`), rather than with that query itself, whose expansion
+//! has no bound (a two-letter prefix would read thousands of posting lists)
+//! and whose score ignores term frequency.
 
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 
 use tantivy::Searcher;
 use tantivy::query::{
@@ -39,12 +43,15 @@ pub const MAX_QUERY_BYTES: usize = 1024;
 pub(crate) const MAX_WORDS: usize = 12;
 /// Words this long (in letters, after folding) tolerate one typo.
 pub(crate) const FUZZY_MIN_CHARS: usize = 5;
+/// A word in this many documents is not corrected (see [`build`]).
+pub(crate) const SPELLED_RIGHT_DOCS: u64 = 3;
 /// The last word is a prefix once it has this many letters.
 pub(crate) const PREFIX_MIN_CHARS: usize = 1;
 /// At most this many terms per fuzzy or prefix word.
 pub(crate) const MAX_EXPANSIONS: usize = 24;
-/// At most this many dictionary terms are read per prefix and segment.
-const MAX_PREFIX_SCAN: usize = 4096;
+/// At most this many dictionary terms are read per word and segment: a
+/// one-letter prefix would otherwise read a good part of the dictionary.
+const MAX_SCAN: usize = 1024;
 
 const TITLE_BOOST: f32 = 1.5;
 const EXPANSION_BOOST: f32 = 0.5;
@@ -116,15 +123,28 @@ pub(crate) enum Scope {
 pub(crate) type Filters<'a> = [(Field, Option<&'a str>); 4];
 
 /// The query for `words` (at least one) under `filters`.
+///
+/// A word found as typed in [`SPELLED_RIGHT_DOCS`] documents or more is
+/// taken as spelled right: its `fuzzy` is turned off here (so that the
+/// highlighter, which gets the same words, agrees), which spares reading
+/// the dictionary for it and keeps near-misses of a correct word out.
 pub(crate) fn build(
     searcher: &Searcher,
     fields: &Fields,
-    words: &[QueryWord],
+    words: &mut [QueryWord],
     scope: Scope,
     filters: &Filters<'_>,
 ) -> tantivy::Result<Box<dyn Query>> {
+    let folded = match scope {
+        Scope::Everything => fields.all,
+        Scope::Titles => fields.title,
+    };
+    for word in words.iter_mut().filter(|w| w.fuzzy) {
+        word.fuzzy =
+            searcher.doc_freq(&Term::from_field_text(folded, &word.fold))? < SPELLED_RIGHT_DOCS;
+    }
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::with_capacity(words.len() + 4);
-    for word in words {
+    for word in words.iter() {
         clauses.push((Occur::Must, word_query(searcher, fields, word, scope)?));
     }
     for (field, value) in filters {
@@ -185,6 +205,8 @@ fn word_query(
 
 /// The terms of `field` a fuzzy or prefix word stands for, other than the
 /// word itself: the most frequent first, at most [`MAX_EXPANSIONS`].
+/// Frequencies add up over segments, from each segment's own most frequent
+/// candidates.
 fn expand(searcher: &Searcher, field: Field, word: &QueryWord) -> tantivy::Result<Vec<String>> {
     if !word.fuzzy && !word.prefix {
         return Ok(Vec::new());
@@ -194,31 +216,34 @@ fn expand(searcher: &Searcher, field: Field, word: &QueryWord) -> tantivy::Resul
     } else {
         None
     };
+    let own = word.fold.as_bytes();
     let mut found: HashMap<Vec<u8>, u64> = HashMap::new();
+    let mut best = Best::default();
     for segment in searcher.segment_readers() {
         let index = segment.inverted_index(field)?;
         let terms: &TermDictionary = index.terms();
         if let Some(dfa) = &dfa {
             let mut stream = terms.search(dfa).into_stream()?;
-            let mut read = 0;
-            while stream.advance() && read < MAX_PREFIX_SCAN {
-                read += 1;
-                *found.entry(stream.key().to_vec()).or_default() +=
-                    u64::from(stream.value().doc_freq);
+            for _ in 0..MAX_SCAN {
+                if !stream.advance() {
+                    break;
+                }
+                best.offer(stream.key(), stream.value().doc_freq, own);
             }
         }
         if word.prefix {
-            let prefix = word.fold.as_bytes();
-            let mut stream = terms.range().ge(prefix).into_stream()?;
-            let mut read = 0;
-            while stream.advance() && read < MAX_PREFIX_SCAN && stream.key().starts_with(prefix) {
-                read += 1;
-                *found.entry(stream.key().to_vec()).or_default() +=
-                    u64::from(stream.value().doc_freq);
+            let mut stream = terms.range().ge(own).into_stream()?;
+            for _ in 0..MAX_SCAN {
+                if !stream.advance() || !stream.key().starts_with(own) {
+                    break;
+                }
+                best.offer(stream.key(), stream.value().doc_freq, own);
             }
         }
+        for (doc_freq, key) in best.0.drain() {
+            *found.entry(key).or_default() += u64::from(doc_freq.0);
+        }
     }
-    found.remove(word.fold.as_bytes());
     let mut found: Vec<(Vec<u8>, u64)> = found.into_iter().collect();
     found.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     found.truncate(MAX_EXPANSIONS);
@@ -226,6 +251,27 @@ fn expand(searcher: &Searcher, field: Field, word: &QueryWord) -> tantivy::Resul
         .into_iter()
         .filter_map(|(k, _)| String::from_utf8(k).ok())
         .collect())
+}
+
+/// The [`MAX_EXPANSIONS`] most frequent terms of a segment seen so far: a
+/// min-heap, so that a short prefix, which reads a thousand terms, copies
+/// only those that enter it.
+#[derive(Default)]
+struct Best(BinaryHeap<(Reverse<u32>, Vec<u8>)>);
+
+impl Best {
+    fn offer(&mut self, key: &[u8], doc_freq: u32, own: &[u8]) {
+        if key == own {
+            return;
+        }
+        if self.0.len() < MAX_EXPANSIONS {
+            self.0.push((Reverse(doc_freq), key.to_vec()));
+        } else if let Some(mut least) = self.0.peek_mut()
+            && doc_freq > least.0.0
+        {
+            *least = (Reverse(doc_freq), key.to_vec());
+        }
+    }
 }
 
 #[cfg(test)]

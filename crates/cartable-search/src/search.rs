@@ -1,7 +1,9 @@
 //! Answering a search (ranked hits, total, facet counts, highlighted titles
 //! and snippets) and suggestions as the user types.
 //!
-//! Each call takes one `Searcher` from the shared reader (a cheap clone),
+//! Each call checks and analyses the text on the caller's thread, then runs
+//! on the search pool (one worker per core, first come first served, see
+//! `pool`): it takes one `Searcher` from the shared reader (a cheap clone),
 //! builds the query ([`crate::query`]), collects the top hits, the count and
 //! the facets in one pass, then reads and highlights the hits of the page
 //! only.
@@ -12,11 +14,13 @@ use tantivy::schema::Value;
 use tantivy::{DocAddress, Searcher, TantivyDocument};
 
 use crate::analysis::{self, Analyzers};
+use crate::columns::ColumnCache;
 use crate::error::{QueryError, SearchError};
 use crate::facets::{FacetCollector, Facets};
 use crate::highlight::{Highlighter, Marked};
-use crate::index::SearchIndex;
-use crate::query::{self, Filters, Scope};
+use crate::index::{Inner, SearchIndex};
+use crate::pool;
+use crate::query::{self, Filters, QueryWord, Scope};
 use crate::schema::{Fields, Stored};
 
 /// At most this many hits per page.
@@ -101,41 +105,15 @@ pub struct TopIds {
 impl SearchIndex {
     /// Searches. A query of punctuation only gives no hits, without reading
     /// the index. Errors: see [`QueryError`] (bad input, or an index fault).
+    /// Blocking: it waits for its turn on the search pool.
     pub fn search(&self, q: &SearchQuery) -> Result<SearchResults, QueryError> {
         query::check(&q.text)?;
         let words = query::analyse(&q.text);
         if words.is_empty() {
             return Ok(SearchResults::default());
         }
-        let searcher = self.inner.reader.searcher();
-        let fields = &self.inner.fields;
-        let query = query::build(
-            &searcher,
-            fields,
-            &words,
-            Scope::Everything,
-            &filters(fields, q),
-        )?;
-        let limit = q.limit.min(MAX_LIMIT);
-        let top = TopDocs::with_limit(limit.max(1))
-            .and_offset(q.offset.min(MAX_OFFSET))
-            .order_by_score();
-        let (top, total, facets) = searcher.search(&*query, &(top, Count, FacetCollector))?;
-        let highlighter = Highlighter::new(&words);
-        let hits = analysis::with(|a| {
-            top.into_iter()
-                .take(limit)
-                .map(|(score, address)| {
-                    let stored = load(&searcher, fields, address)?;
-                    Ok(hit(a, &highlighter, stored, score, &q.display_lang))
-                })
-                .collect::<Result<Vec<Hit>, QueryError>>()
-        })?;
-        Ok(SearchResults {
-            total,
-            hits,
-            facets,
-        })
+        let (inner, q) = (self.inner.clone(), q.clone());
+        on_pool(move || search(&inner, words, &q))
     }
 
     /// The same search as [`SearchIndex::search`] (filters, limit, offset),
@@ -148,25 +126,8 @@ impl SearchIndex {
         if words.is_empty() {
             return Ok(TopIds::default());
         }
-        let searcher = self.inner.reader.searcher();
-        let fields = &self.inner.fields;
-        let query = query::build(
-            &searcher,
-            fields,
-            &words,
-            Scope::Everything,
-            &filters(fields, q),
-        )?;
-        let limit = q.limit.min(MAX_LIMIT);
-        let top = TopDocs::with_limit(limit.max(1))
-            .and_offset(q.offset.min(MAX_OFFSET))
-            .order_by_score();
-        let (top, total) = searcher.search(&*query, &(top, Count))?;
-        let mut ids = Vec::with_capacity(limit);
-        for (score, address) in top.into_iter().take(limit) {
-            ids.push((id_of(&searcher, address)?, score));
-        }
-        Ok(TopIds { total, ids })
+        let (inner, q) = (self.inner.clone(), q.clone());
+        on_pool(move || search_ids(&inner, words, &q))
     }
 
     /// Up to `limit` (at most [`MAX_SUGGESTIONS`]) documents whose titles
@@ -185,31 +146,110 @@ impl SearchIndex {
         if words.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
-        let searcher = self.inner.reader.searcher();
-        let fields = &self.inner.fields;
-        let none = [
-            (fields.kind, None),
-            (fields.lang, None),
-            (fields.level, None),
-            (fields.subject, None),
-        ];
-        let query = query::build(&searcher, fields, &words, Scope::Titles, &none)?;
-        let top = searcher.search(&*query, &TopDocs::with_limit(limit).order_by_score())?;
-        let highlighter = Highlighter::new(&words);
-        analysis::with(|a| {
-            top.into_iter()
-                .map(|(_, address)| {
-                    let stored = load(&searcher, fields, address)?;
-                    let title = suggestion_title(a, &highlighter, &stored, display_lang);
-                    Ok(Suggestion {
-                        id: stored.id,
-                        kind: stored.kind,
-                        title,
-                    })
-                })
-                .collect()
-        })
+        let (inner, display_lang) = (self.inner.clone(), display_lang.to_owned());
+        on_pool(move || suggest(&inner, words, &display_lang, limit))
     }
+}
+
+fn on_pool<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, QueryError> + Send + 'static,
+) -> Result<T, QueryError> {
+    pool::run(f).unwrap_or(Err(QueryError::Index(SearchError::Fault)))
+}
+
+fn search(
+    inner: &Inner,
+    mut words: Vec<QueryWord>,
+    q: &SearchQuery,
+) -> Result<SearchResults, QueryError> {
+    let searcher = inner.reader.searcher();
+    let fields = &inner.fields;
+    let query = query::build(
+        &searcher,
+        fields,
+        &mut words,
+        Scope::Everything,
+        &filters(fields, q),
+    )?;
+    let limit = q.limit.min(MAX_LIMIT);
+    let top = TopDocs::with_limit(limit.max(1))
+        .and_offset(q.offset.min(MAX_OFFSET))
+        .order_by_score();
+    let (top, total, facets) =
+        searcher.search(&*query, &(top, Count, FacetCollector(&inner.columns)))?;
+    let mut highlighter = Highlighter::new(&words);
+    let hits = analysis::with(|a| {
+        top.into_iter()
+            .take(limit)
+            .map(|(score, address)| {
+                let stored = load(&searcher, fields, address)?;
+                Ok(hit(a, &mut highlighter, stored, score, &q.display_lang))
+            })
+            .collect::<Result<Vec<Hit>, QueryError>>()
+    })?;
+    Ok(SearchResults {
+        total,
+        hits,
+        facets,
+    })
+}
+
+fn search_ids(
+    inner: &Inner,
+    mut words: Vec<QueryWord>,
+    q: &SearchQuery,
+) -> Result<TopIds, QueryError> {
+    let searcher = inner.reader.searcher();
+    let fields = &inner.fields;
+    let query = query::build(
+        &searcher,
+        fields,
+        &mut words,
+        Scope::Everything,
+        &filters(fields, q),
+    )?;
+    let limit = q.limit.min(MAX_LIMIT);
+    let top = TopDocs::with_limit(limit.max(1))
+        .and_offset(q.offset.min(MAX_OFFSET))
+        .order_by_score();
+    let (top, total) = searcher.search(&*query, &(top, Count))?;
+    let top: Vec<(f32, DocAddress)> = top.into_iter().take(limit).collect();
+    Ok(TopIds {
+        total,
+        ids: ids_of(&searcher, &inner.columns, &top)?,
+    })
+}
+
+fn suggest(
+    inner: &Inner,
+    mut words: Vec<QueryWord>,
+    display_lang: &str,
+    limit: usize,
+) -> Result<Vec<Suggestion>, QueryError> {
+    let searcher = inner.reader.searcher();
+    let fields = &inner.fields;
+    let none = [
+        (fields.kind, None),
+        (fields.lang, None),
+        (fields.level, None),
+        (fields.subject, None),
+    ];
+    let query = query::build(&searcher, fields, &mut words, Scope::Titles, &none)?;
+    let top = searcher.search(&*query, &TopDocs::with_limit(limit).order_by_score())?;
+    let mut highlighter = Highlighter::new(&words);
+    analysis::with(|a| {
+        top.into_iter()
+            .map(|(_, address)| {
+                let stored = load(&searcher, fields, address)?;
+                let title = suggestion_title(a, &mut highlighter, &stored, display_lang);
+                Ok(Suggestion {
+                    id: stored.id,
+                    kind: stored.kind,
+                    title,
+                })
+            })
+            .collect()
+    })
 }
 
 fn filters<'q>(fields: &Fields, q: &'q SearchQuery) -> Filters<'q> {
@@ -231,17 +271,43 @@ fn load(searcher: &Searcher, fields: &Fields, address: DocAddress) -> Result<Sto
     Ok(serde_json::from_str(json).map_err(SearchError::Stored)?)
 }
 
-fn id_of(searcher: &Searcher, address: DocAddress) -> Result<String, QueryError> {
-    let segment = searcher.segment_reader(address.segment_ord);
-    let mut id = String::new();
-    if let Some(column) = segment.fast_fields().str("id")?
-        && let Some(ord) = column.term_ords(address.doc_id).next()
-    {
+/// The ids of `hits`, in their order, read from the fast column: per
+/// segment, in ordinal order, one pass over the dictionary's blocks.
+fn ids_of(
+    searcher: &Searcher,
+    cache: &ColumnCache,
+    hits: &[(f32, DocAddress)],
+) -> Result<Vec<(String, f32)>, QueryError> {
+    let mut ids: Vec<(String, f32)> = hits
+        .iter()
+        .map(|(score, _)| (String::new(), *score))
+        .collect();
+    let mut order: Vec<(u32, usize)> = hits
+        .iter()
+        .enumerate()
+        .map(|(i, (_, a))| (a.segment_ord, i))
+        .collect();
+    order.sort_unstable();
+    for group in order.chunk_by(|a, b| a.0 == b.0) {
+        let columns = cache.get(searcher.segment_reader(group[0].0))?;
+        let Some(column) = &columns.id else { continue };
+        let mut ords: Vec<(u64, usize)> = group
+            .iter()
+            .filter_map(|&(_, i)| Some((column.term_ords(hits[i].1.doc_id).next()?, i)))
+            .collect();
+        ords.sort_unstable();
+        let sorted: Vec<u64> = ords.iter().map(|o| o.0).collect();
+        let mut slots = ords.iter().map(|o| o.1);
         column
-            .ord_to_str(ord, &mut id)
+            .dictionary()
+            .sorted_ords_to_term_cb(&sorted, |bytes| {
+                if let Some(slot) = slots.next() {
+                    ids[slot].0 = String::from_utf8_lossy(bytes).into_owned();
+                }
+            })
             .map_err(tantivy::TantivyError::from)?;
     }
-    Ok(id)
+    Ok(ids)
 }
 
 /// Texts in the order a hit prefers them: the display language, the
@@ -268,7 +334,7 @@ fn by_preference<'s>(
     out
 }
 
-fn hit(a: &mut Analyzers, h: &Highlighter<'_>, s: Stored, score: f32, display: &str) -> Hit {
+fn hit(a: &mut Analyzers, h: &mut Highlighter<'_>, s: Stored, score: f32, display: &str) -> Hit {
     let title = match by_preference(&s.titles, display, &s.lang).first() {
         Some((lang, text)) => h.mark(a, lang, text),
         None => Marked::default(),
@@ -286,7 +352,12 @@ fn hit(a: &mut Analyzers, h: &Highlighter<'_>, s: Stored, score: f32, display: &
     }
 }
 
-fn suggestion_title(a: &mut Analyzers, h: &Highlighter<'_>, s: &Stored, display: &str) -> Marked {
+fn suggestion_title(
+    a: &mut Analyzers,
+    h: &mut Highlighter<'_>,
+    s: &Stored,
+    display: &str,
+) -> Marked {
     let titles = by_preference(&s.titles, display, &s.lang);
     let mut first = None;
     for (lang, text) in &titles {

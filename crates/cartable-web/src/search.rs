@@ -54,7 +54,11 @@ pub struct SearchParams {
 
 impl From<QueryError> for ApiError {
     fn from(e: QueryError) -> Self {
-        ApiError::InvalidParameter(format!("q: {e}"))
+        if e.is_bad_input() {
+            ApiError::InvalidParameter(format!("q: {e}"))
+        } else {
+            ApiError::Internal(e.to_string())
+        }
     }
 }
 

@@ -37,6 +37,8 @@ struct Settings {
     mix_seconds: u64,
     sqlite_connections: u32,
     tate_csv: PathBuf,
+    /// Measure FTS5 too (ONLY_CARTABLE=1 skips it, for profiling).
+    fts5: bool,
 }
 
 fn env<T: std::str::FromStr>(name: &str, default: T) -> Result<T, Error> {
@@ -59,6 +61,7 @@ impl Settings {
             clients,
             mix_seconds: env("MIX_SECONDS", 60)?,
             sqlite_connections: env("SQLITE_CONNECTIONS", clients as u32)?,
+            fts5: env("ONLY_CARTABLE", 0)? == 0,
             tate_csv: env(
                 "TATE_CSV",
                 Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -74,10 +77,31 @@ struct Stats {
     errors: usize,
     elapsed: Duration,
     micros: Vec<u32>,
+    /// CPU time of the whole process (both engines run in it, one at a
+    /// time) during the run: steadier than latency on a shared machine.
+    cpu: Duration,
+}
+
+/// This process's CPU time so far (user + system, from /proc, in the
+/// kernel's fixed USER_HZ of 100 ticks per second); zero where unreadable.
+fn cpu_time() -> Duration {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return Duration::ZERO;
+    };
+    // The fields after the command name, which is in parentheses.
+    let Some((_, rest)) = stat.rsplit_once(')') else {
+        return Duration::ZERO;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = [11, 12]
+        .iter()
+        .filter_map(|&i| fields.get(i)?.parse::<u64>().ok())
+        .sum();
+    Duration::from_millis(ticks * 10)
 }
 
 impl Stats {
-    fn merge(parts: Vec<(Vec<u32>, usize)>, elapsed: Duration) -> Stats {
+    fn merge(parts: Vec<(Vec<u32>, usize)>, elapsed: Duration, cpu: Duration) -> Stats {
         let errors = parts.iter().map(|p| p.1).sum();
         let mut micros: Vec<u32> = parts.into_iter().flat_map(|p| p.0).collect();
         micros.sort_unstable();
@@ -86,7 +110,12 @@ impl Stats {
             errors,
             elapsed,
             micros,
+            cpu,
         }
+    }
+
+    fn cpu_ms_per_query(&self) -> f64 {
+        self.cpu.as_secs_f64() * 1000.0 / self.answered.max(1) as f64
     }
 
     fn ms(&self, q: f64) -> f64 {
@@ -110,6 +139,7 @@ fn run_threads(
     one: impl Fn(&str) -> Result<usize, Error> + Sync,
 ) -> Stats {
     let next = AtomicUsize::new(0);
+    let cpu = cpu_time();
     let started = Instant::now();
     let deadline = started + Duration::from_secs(s.mix_seconds);
     let parts = std::thread::scope(|scope| {
@@ -139,12 +169,13 @@ fn run_threads(
             .map(|h| h.join().unwrap_or_default())
             .collect()
     });
-    Stats::merge(parts, started.elapsed())
+    Stats::merge(parts, started.elapsed(), cpu_time().saturating_sub(cpu))
 }
 
 /// The same with `clients` tasks against FTS5.
 async fn run_tasks(s: &Settings, fts: Arc<Fts5>, list: Arc<Vec<String>>, full: bool) -> Stats {
     let next = Arc::new(AtomicUsize::new(0));
+    let cpu = cpu_time();
     let started = Instant::now();
     let deadline = started + Duration::from_secs(s.mix_seconds);
     let mut tasks = Vec::new();
@@ -176,7 +207,7 @@ async fn run_tasks(s: &Settings, fts: Arc<Fts5>, list: Arc<Vec<String>>, full: b
     for task in tasks {
         parts.push(task.await.unwrap_or_default());
     }
-    Stats::merge(parts, started.elapsed())
+    Stats::merge(parts, started.elapsed(), cpu_time().saturating_sub(cpu))
 }
 
 fn dir_bytes(path: &Path) -> u64 {
@@ -270,8 +301,12 @@ fn main() -> Result<(), Error> {
             } else {
                 run_threads(&s, &ours, |q| tantivy_plain(&index, q))
             };
-            eprintln!("[search-bench] {} / {work}: FTS5", mix.name);
-            let b = rt.block_on(run_tasks(&s, fts.clone(), theirs.clone(), full));
+            let b = if s.fts5 {
+                eprintln!("[search-bench] {} / {work}: FTS5", mix.name);
+                rt.block_on(run_tasks(&s, fts.clone(), theirs.clone(), full))
+            } else {
+                Stats::merge(Vec::new(), Duration::ZERO, Duration::ZERO)
+            };
             rows.push((mix, work, a, b));
         }
     }
@@ -336,13 +371,13 @@ fn report(
     );
     println!();
     println!(
-        "| mix | work | engine | queries | errors | queries/s | p50 ms | p99 ms | max ms | p99 < 10 ms |"
+        "| mix | work | engine | queries | errors | queries/s | p50 ms | p99 ms | max ms | p99 < 10 ms | CPU ms per query |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for (mix, work, a, b) in rows {
         for (engine, st) in [("cartable-search", a), ("SQLite FTS5", b)] {
             println!(
-                "| {} | {work} | {engine} | {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {} |",
+                "| {} | {work} | {engine} | {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {} | {:.3} |",
                 mix.name,
                 st.answered,
                 st.errors,
@@ -350,19 +385,23 @@ fn report(
                 st.ms(0.5),
                 st.ms(0.99),
                 st.ms(1.0),
-                if st.ms(0.99) < 10.0 { "yes" } else { "no" }
+                if st.ms(0.99) < 10.0 { "yes" } else { "no" },
+                st.cpu_ms_per_query()
             );
         }
     }
     println!();
-    println!("| mix | work | p99: FTS5 / cartable-search | queries/s: cartable-search / FTS5 |");
-    println!("|---|---|---|---|");
+    println!(
+        "| mix | work | p99: FTS5 / cartable-search | queries/s: cartable-search / FTS5 | CPU per query: FTS5 / cartable-search |"
+    );
+    println!("|---|---|---|---|---|");
     for (mix, work, a, b) in rows {
         println!(
-            "| {} | {work} | {:.1}× | {:.1}× |",
+            "| {} | {work} | {:.1}× | {:.1}× | {:.1}× |",
             mix.name,
             b.ms(0.99) / a.ms(0.99).max(0.001),
-            a.qps() / b.qps().max(0.001)
+            a.qps() / b.qps().max(0.001),
+            b.cpu_ms_per_query() / a.cpu_ms_per_query().max(0.000_001)
         );
     }
 }

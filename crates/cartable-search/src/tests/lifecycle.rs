@@ -49,6 +49,11 @@ fn apply_replaces_and_removes_documents() {
     assert_eq!(ids(&index, "goutte"), ["fr-water"]);
     assert_eq!(ids(&index, "volcano"), ["en-volcano"]);
     assert!(ids(&index, "ışık").is_empty());
+    // Facets add up over segments: fr-water is in the new one.
+    let r = index.search(&SearchQuery::new("sciences ")).unwrap();
+    assert_eq!(r.total, 2);
+    assert_eq!(r.facets.subject, [("svt".to_owned(), 2)]);
+    assert_eq!(r.facets.lang, [("en".to_owned(), 1), ("fr".to_owned(), 1)]);
     // Clones share the index.
     assert_eq!(ids(&index.clone(), "volcano"), ["en-volcano"]);
     // The same id twice in one batch: the last one wins.

@@ -135,6 +135,7 @@ pub async fn page(
     };
     let results = match results {
         Ok(r) => r,
+        Err(e) if !e.is_bad_input() => return Err(PageError::Internal(lang, e.to_string())),
         Err(_) => {
             template.error = Some(template.page.t("search-bad-query"));
             let html = template
