@@ -10,6 +10,7 @@
 
 use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
+use tantivy::query::Query;
 use tantivy::schema::Value;
 use tantivy::{DocAddress, Searcher, TantivyDocument};
 
@@ -157,24 +158,35 @@ fn on_pool<T: Send + 'static>(
     pool::run(f).unwrap_or(Err(QueryError::Index(SearchError::Fault)))
 }
 
-fn search(
+/// What both kinds of search start from: a searcher, the query over every
+/// field, the top-docs collector for the page asked, and its size.
+fn prepare(
     inner: &Inner,
-    mut words: Vec<QueryWord>,
+    words: &mut [QueryWord],
     q: &SearchQuery,
-) -> Result<SearchResults, QueryError> {
+) -> Result<(Searcher, Box<dyn Query>, TopDocs, usize), QueryError> {
     let searcher = inner.reader.searcher();
     let fields = &inner.fields;
     let query = query::build(
         &searcher,
         fields,
-        &mut words,
+        words,
         Scope::Everything,
         &filters(fields, q),
     )?;
     let limit = q.limit.min(MAX_LIMIT);
-    let top = TopDocs::with_limit(limit.max(1))
-        .and_offset(q.offset.min(MAX_OFFSET))
-        .order_by_score();
+    let top = TopDocs::with_limit(limit.max(1)).and_offset(q.offset.min(MAX_OFFSET));
+    Ok((searcher, query, top, limit))
+}
+
+fn search(
+    inner: &Inner,
+    mut words: Vec<QueryWord>,
+    q: &SearchQuery,
+) -> Result<SearchResults, QueryError> {
+    let (searcher, query, top, limit) = prepare(inner, &mut words, q)?;
+    let top = top.order_by_score();
+    let fields = &inner.fields;
     let (top, total, facets) =
         searcher.search(&*query, &(top, Count, FacetCollector(&inner.columns)))?;
     let mut highlighter = Highlighter::new(&words);
@@ -199,19 +211,8 @@ fn search_ids(
     mut words: Vec<QueryWord>,
     q: &SearchQuery,
 ) -> Result<TopIds, QueryError> {
-    let searcher = inner.reader.searcher();
-    let fields = &inner.fields;
-    let query = query::build(
-        &searcher,
-        fields,
-        &mut words,
-        Scope::Everything,
-        &filters(fields, q),
-    )?;
-    let limit = q.limit.min(MAX_LIMIT);
-    let top = TopDocs::with_limit(limit.max(1))
-        .and_offset(q.offset.min(MAX_OFFSET))
-        .order_by_score();
+    let (searcher, query, top, limit) = prepare(inner, &mut words, q)?;
+    let top = top.order_by_score();
     let (top, total) = searcher.search(&*query, &(top, Count))?;
     let top: Vec<(f32, DocAddress)> = top.into_iter().take(limit).collect();
     Ok(TopIds {
