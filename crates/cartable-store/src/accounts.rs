@@ -158,6 +158,12 @@ impl Db {
         csrf: &str,
         expires_at: i64,
     ) -> Result<()> {
+        // Each sign-in sweeps the sessions that have expired, so the table
+        // holds only live ones without a job of its own.
+        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(now())
+            .execute(&self.pool)
+            .await?;
         sqlx::query(
             "INSERT INTO sessions (digest, login, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
         )
