@@ -78,8 +78,14 @@ pub struct Require<R: Roles>(pub Auth, pub PhantomData<R>);
 /// Why a caller was turned away, answered as JSON under `/api/` and as a
 /// page (or a redirect to the sign-in page) elsewhere.
 pub enum Refusal {
-    SignIn { page: Option<(UiLang, String)> },
-    Forbidden { page: Option<UiLang> },
+    /// A token that is not valid, or a fault while looking the caller up.
+    Api(ApiError),
+    SignIn {
+        page: Option<(UiLang, String)>,
+    },
+    Forbidden {
+        page: Option<UiLang>,
+    },
 }
 
 fn page_of(parts: &Parts) -> Option<(UiLang, String)> {
@@ -99,6 +105,7 @@ fn page_of(parts: &Parts) -> Option<(UiLang, String)> {
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
         match self {
+            Refusal::Api(e) => e.into_response(),
             Refusal::SignIn { page: None } => ApiError::SignInRequired.into_response(),
             Refusal::SignIn {
                 page: Some((lang, back)),
@@ -126,12 +133,11 @@ pub fn url_encode(s: &str) -> String {
         .collect()
 }
 
-impl<S: Send + Sync, R: Roles> FromRequestParts<S> for Require<R> {
+impl<R: Roles> FromRequestParts<Shared> for Require<R> {
     type Rejection = Refusal;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Refusal> {
-        let caller = parts.extensions.get::<Caller>().and_then(|c| c.0.clone());
-        match caller {
+    async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Self, Refusal> {
+        match caller(parts, state).await.map_err(Refusal::Api)? {
             None => Err(Refusal::SignIn {
                 page: page_of(parts),
             }),
@@ -147,14 +153,45 @@ impl<S: Send + Sync, R: Roles> FromRequestParts<S> for Require<R> {
 /// more to a signed-in user (the account page offers sign-in otherwise).
 pub struct MaybeAuth(pub Option<Auth>);
 
-impl<S: Send + Sync> FromRequestParts<S> for MaybeAuth {
-    type Rejection = std::convert::Infallible;
+impl FromRequestParts<Shared> for MaybeAuth {
+    type Rejection = Refusal;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(MaybeAuth(
-            parts.extensions.get::<Caller>().and_then(|c| c.0.clone()),
-        ))
+    async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Self, Refusal> {
+        Ok(MaybeAuth(caller(parts, state).await.map_err(Refusal::Api)?))
     }
+}
+
+/// The caller named by an `Authorization: Bearer` token or a session
+/// cookie; None without credentials (or with an expired session), an
+/// error for a token that is not valid.
+async fn resolve(state: &Shared, headers: &HeaderMap) -> Result<Option<Auth>, ApiError> {
+    if let Some(token) = bearer(headers) {
+        let digest = Secret::from_text(token).digest();
+        return match state.db.token_user(&digest).await? {
+            Some(user) => Ok(Some(Auth { user, csrf: None })),
+            None => Err(ApiError::BadToken),
+        };
+    }
+    let jar = CookieJar::from_headers(headers);
+    let Some(cookie) = jar.get(SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let digest = Secret::from_text(cookie.value()).digest();
+    Ok(state.db.session(&digest).await?.map(|(user, csrf)| Auth {
+        user,
+        csrf: Some(csrf),
+    }))
+}
+
+/// The caller as the layer found it, or looked up now for a request the
+/// layer let through without a lookup.
+async fn caller(parts: &mut Parts, state: &Shared) -> Result<Option<Auth>, ApiError> {
+    if let Some(Caller(found)) = parts.extensions.get::<Caller>() {
+        return Ok(found.clone());
+    }
+    let found = resolve(state, &parts.headers).await?;
+    parts.extensions.insert(Caller(found.clone()));
+    Ok(found)
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -166,9 +203,19 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
-/// Resolves the caller, checks CSRF on state-changing requests, and
-/// hands the caller to the handlers.
+/// On state-changing requests: resolves the caller, checks CSRF, and hands
+/// the caller to the handlers.
 pub async fn layer(State(state): State<Shared>, request: Request, next: Next) -> Response {
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    // A page anyone may read needs no lookup: most requests from signed-in
+    // learners are catalog pages, and they cost no SQL. The handlers that
+    // need the caller resolve it through their extractor.
+    if safe {
+        return next.run(request).await;
+    }
     let jar = CookieJar::from_headers(request.headers());
     let api = request.uri().path().starts_with("/api/");
     let page_lang = request
@@ -179,40 +226,15 @@ pub async fn layer(State(state): State<Shared>, request: Request, next: Next) ->
         .and_then(UiLang::parse)
         .unwrap_or(state.settings.default_lang);
     let by_token = bearer(request.headers()).is_some();
-    let caller = if let Some(token) = bearer(request.headers()) {
-        match state
-            .db
-            .token_user(&Secret::from_text(token).digest())
-            .await
-        {
-            Ok(Some(user)) => Some(Auth { user, csrf: None }),
-            Ok(None) => return ApiError::BadToken.into_response(),
-            Err(e) => return ApiError::from(e).into_response(),
-        }
-    } else if let Some(cookie) = jar.get(SESSION_COOKIE) {
-        match state
-            .db
-            .session(&Secret::from_text(cookie.value()).digest())
-            .await
-        {
-            Ok(found) => found.map(|(user, csrf)| Auth {
-                user,
-                csrf: Some(csrf),
-            }),
-            Err(e) => return ApiError::from(e).into_response(),
-        }
-    } else {
-        None
+    let caller = match resolve(&state, request.headers()).await {
+        Ok(caller) => caller,
+        Err(e) => return e.into_response(),
     };
-    let safe = matches!(
-        *request.method(),
-        Method::GET | Method::HEAD | Method::OPTIONS
-    );
     // Without credentials there is nothing to forge a request with, except
     // on the sign-in forms (a forged sign-in would put a learner in an
     // attacker's account); anonymous API calls go on to their 401.
     let anonymous_api = api && caller.is_none();
-    let mut request = if safe || by_token || anonymous_api {
+    let mut request = if by_token || anonymous_api {
         request
     } else {
         let expected = caller
