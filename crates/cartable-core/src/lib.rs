@@ -14,6 +14,7 @@ pub mod ids;
 pub mod manifest;
 pub mod renditions;
 pub mod taxonomy;
+pub mod xapi;
 
 pub use ids::{BlobHash, CapsuleId, IdError, Lang, LevelId, ProgrammeId, SubjectId};
 pub use taxonomy::Taxonomy;
