@@ -17,6 +17,12 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "accounts",
         include_str!("../migrations/0002_accounts.sql"),
     ),
+    (
+        3,
+        "session_expiry",
+        include_str!("../migrations/0003_session_expiry.sql"),
+    ),
+    (4, "records", include_str!("../migrations/0004_records.sql")),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

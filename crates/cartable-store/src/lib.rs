@@ -2,13 +2,14 @@
 //! URL) and the content-addressed blob store.
 //!
 //! [`db::Db`] opens and migrates the database; each concept's SQL lives in
-//! its own module ([`catalog`]). [`blobs::BlobStore`] names every stored
+//! its own module ([`catalog`], [`accounts`], [`records`]). [`blobs::BlobStore`] names every stored
 //! byte string by its BLAKE3 hash.
 
 pub mod accounts;
 pub mod blobs;
 pub mod catalog;
 pub mod db;
+pub mod records;
 
 pub use blobs::BlobStore;
 pub use db::Db;

@@ -164,7 +164,7 @@ impl FromRequestParts<Shared> for MaybeAuth {
 /// The caller named by an `Authorization: Bearer` token or a session
 /// cookie; None without credentials (or with an expired session), an
 /// error for a token that is not valid.
-async fn resolve(state: &Shared, headers: &HeaderMap) -> Result<Option<Auth>, ApiError> {
+pub(crate) async fn resolve(state: &Shared, headers: &HeaderMap) -> Result<Option<Auth>, ApiError> {
     if let Some(token) = bearer(headers) {
         let digest = Secret::from_text(token).digest();
         return match state.db.token_user(&digest).await? {
@@ -249,6 +249,20 @@ pub async fn layer(State(state): State<Shared>, request: Request, next: Next) ->
     };
     request.extensions_mut().insert(Caller(caller));
     next.run(request).await
+}
+
+/// Whether a request carries its session's CSRF token in the
+/// `X-CSRF-Token` header and does not come from another site (for
+/// endpoints outside this layer, such as the LRS).
+pub(crate) fn csrf_header_ok(headers: &HeaderMap, expected: Option<&str>) -> bool {
+    let cross_site = headers
+        .get("sec-fetch-site")
+        .is_some_and(|v| v.as_bytes() == b"cross-site");
+    let given = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+    match (given, expected) {
+        (Some(given), Some(expected)) => !cross_site && same_secret(given, expected),
+        _ => false,
+    }
 }
 
 /// Passes the request on when its CSRF token (the `X-CSRF-Token` header,

@@ -15,6 +15,7 @@ pub mod metrics;
 mod search;
 mod signin;
 mod ui;
+pub mod xapi;
 
 use axum::Router;
 use axum::middleware::from_fn_with_state;
@@ -56,6 +57,7 @@ pub struct AppState {
     limiter: auth::Limiter,
     pub hashing: signin::Hashing,
     responses: cache::ResponseCache,
+    pub lrs: xapi::Lrs,
 }
 
 /// The settings of the web layer.
@@ -65,6 +67,9 @@ pub struct Settings {
     /// Whether cookies say `Secure`: true unless the platform is served
     /// over plain HTTP (a classroom box without a certificate).
     pub secure_cookies: bool,
+    /// The platform's address as its users know it; the homePage of the
+    /// accounts that name users in learning records.
+    pub public_url: String,
 }
 
 pub type Shared = Arc<AppState>;
@@ -78,6 +83,7 @@ impl AppState {
         settings: Settings,
         metrics: metrics_exporter_prometheus::PrometheusHandle,
     ) -> Shared {
+        let lrs = xapi::Lrs::new(db.clone(), settings.public_url.clone());
         Arc::new(AppState {
             db,
             blobs,
@@ -89,11 +95,14 @@ impl AppState {
             limiter: auth::Limiter::new(),
             hashing: signin::Hashing::new(HASHING_AT_ONCE),
             responses: cache::new(),
+            lrs,
         })
     }
 }
 
-/// Every route of the platform.
+/// Every route of the platform. The LRS (`/xapi`) and media sit outside
+/// the session layer: the LRS checks its own credentials (keys, or a
+/// session with its CSRF header), media needs none.
 pub fn router(state: Shared) -> Router {
     // Pages and JSON shrink several times with gzip; media is already
     // compressed and must keep exact byte ranges, so it gets none.
@@ -121,6 +130,7 @@ pub fn router(state: Shared) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics::render))
         .nest("/media", media::router())
+        .nest_service("/xapi", xapi::service(state.clone()))
         .layer(axum::middleware::from_fn(metrics::track))
         .with_state(state)
 }

@@ -33,6 +33,10 @@ pub struct Config {
     pub secure_cookies: bool,
     /// The search index's folder; defaults to `search` in the data dir.
     pub search_dir: Option<PathBuf>,
+    /// The platform's address as its users know it. Learning records name
+    /// each user by an account on this homePage: set it once, before
+    /// learners start.
+    pub public_url: String,
 }
 
 impl Default for Config {
@@ -49,6 +53,7 @@ impl Default for Config {
             default_lang: "fr".into(),
             secure_cookies: true,
             search_dir: None,
+            public_url: "http://localhost".into(),
         }
     }
 }

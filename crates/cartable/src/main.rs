@@ -5,6 +5,7 @@ mod accounts;
 mod config;
 mod demo;
 mod import;
+mod lrs;
 mod serve;
 
 use anyhow::Context;
@@ -50,6 +51,9 @@ enum Command {
     /// Classes of a school and their teachers.
     #[command(subcommand)]
     Class(accounts::ClassCommand),
+    /// The learning record store's client keys.
+    #[command(subcommand)]
+    Lrs(lrs::LrsCommand),
     /// Enrol learners in classes from a CSV.
     Enrol(accounts::EnrolArgs),
     /// Rebuild the search index from the database (stop the server first).
@@ -158,6 +162,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             accounts::school(App::open(config).await?, args).await
         }
         Command::Class(c) => accounts::class(App::open(config).await?, c).await,
+        Command::Lrs(c) => lrs::run(App::open(config).await?, c).await,
         Command::Enrol(args) => accounts::enrol(App::open(config).await?, args).await,
         Command::Reindex { json } => reindex(App::open(config).await?, json).await,
     }

@@ -39,6 +39,7 @@ pub async fn run(mut config: Config, args: Args) -> anyhow::Result<ExitCode> {
     let settings = Settings {
         default_lang: lang,
         secure_cookies: app.config.secure_cookies,
+        public_url: app.config.public_url.clone(),
     };
     let state = AppState::new(
         app.db.clone(),

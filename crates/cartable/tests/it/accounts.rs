@@ -116,10 +116,24 @@ impl Browser {
         csrf: Option<&str>,
         body: Option<Value>,
     ) -> reqwest::Response {
+        self.send_with(method, path, csrf, body, &[]).await
+    }
+
+    async fn send_with(
+        &mut self,
+        method: &str,
+        path: &str,
+        csrf: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> reqwest::Response {
         let mut req = self
             .client
             .request(method.parse().unwrap(), format!("{}{path}", self.base))
             .header("cookie", self.cookie_header());
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
         if let Some(c) = csrf {
             req = req.header("x-csrf-token", c);
         }
@@ -129,6 +143,24 @@ impl Browser {
         let r = req.send().await.unwrap();
         self.keep(&r);
         r
+    }
+
+    /// A request to the LRS with this browser's session.
+    pub async fn send_xapi(
+        &mut self,
+        method: &str,
+        path: &str,
+        csrf: Option<&str>,
+        body: Option<Value>,
+    ) -> reqwest::Response {
+        self.send_with(
+            method,
+            path,
+            csrf,
+            body,
+            &[("x-experience-api-version", "1.0.3")],
+        )
+        .await
     }
 
     /// Signs in through the login form; the CSRF token of the session.

@@ -16,3 +16,4 @@ mod import;
 mod media;
 mod search;
 mod support;
+mod xapi;

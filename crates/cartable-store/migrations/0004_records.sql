@@ -1,0 +1,92 @@
+-- Learning records: the xAPI statements as received (JSON text, never
+-- changed once stored except the voided mark), the columns and index
+-- tables the Statements resource filters on, the documents of the State,
+-- Activity Profile and Agent Profile resources, the activity definitions
+-- the Activities resource merges, attachments, and the LRS client keys.
+--
+-- seq is the order of storage; the LRS hands it out from one writer per
+-- node (see cartable-web's xapi::writer), so it is also the order of
+-- `stored`. Times are microseconds since the Unix epoch.
+
+CREATE TABLE xapi_statements (
+    seq          BIGINT PRIMARY KEY,
+    id           TEXT NOT NULL UNIQUE,
+    stored       BIGINT NOT NULL,
+    verb         TEXT NOT NULL,
+    activity     TEXT,
+    registration TEXT,
+    voids        TEXT,
+    refers_to    TEXT,
+    voided       BIGINT NOT NULL DEFAULT 0,
+    -- The key or user that stored it (for statements/read/mine).
+    authority    TEXT NOT NULL,
+    statement    TEXT NOT NULL
+);
+CREATE INDEX xapi_statements_verb ON xapi_statements (verb, seq);
+CREATE INDEX xapi_statements_registration ON xapi_statements (registration, seq);
+CREATE INDEX xapi_statements_voids ON xapi_statements (voids);
+CREATE INDEX xapi_statements_refers_to ON xapi_statements (refers_to);
+CREATE INDEX xapi_statements_stored ON xapi_statements (stored);
+CREATE INDEX xapi_statements_authority ON xapi_statements (authority, seq);
+
+-- One row per agent a statement names, by IFI; direct = 1 for the actor
+-- and an agent object (what `agent=` matches), 0 for the agents only
+-- `related_agents=true` matches.
+CREATE TABLE xapi_statement_agents (
+    ifi    TEXT NOT NULL,
+    seq    BIGINT NOT NULL REFERENCES xapi_statements (seq) ON DELETE CASCADE,
+    direct BIGINT NOT NULL,
+    PRIMARY KEY (ifi, seq)
+);
+CREATE INDEX xapi_statement_agents_seq ON xapi_statement_agents (seq);
+
+-- Likewise for activities: direct = 1 for the object activity.
+CREATE TABLE xapi_statement_activities (
+    activity TEXT NOT NULL,
+    seq      BIGINT NOT NULL REFERENCES xapi_statements (seq) ON DELETE CASCADE,
+    direct   BIGINT NOT NULL,
+    PRIMARY KEY (activity, seq)
+);
+CREATE INDEX xapi_statement_activities_seq ON xapi_statement_activities (seq);
+
+CREATE TABLE xapi_activities (
+    id         TEXT PRIMARY KEY,
+    definition TEXT NOT NULL,
+    updated    BIGINT NOT NULL
+);
+
+-- Attachment bytes live in the blob store; sha2 is what statements name.
+CREATE TABLE xapi_attachments (
+    sha2         TEXT PRIMARY KEY,
+    content_type TEXT NOT NULL,
+    length       BIGINT NOT NULL,
+    blob         TEXT NOT NULL
+);
+
+-- kind: 'state', 'activity_profile' or 'agent_profile'; the parts a kind
+-- does not use are ''. The content lives in the blob store; etag is the
+-- SHA-1 of the content, as the spec asks.
+CREATE TABLE xapi_documents (
+    kind         TEXT NOT NULL,
+    activity     TEXT NOT NULL,
+    agent        TEXT NOT NULL,
+    registration TEXT NOT NULL,
+    doc_id       TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    blob         TEXT NOT NULL,
+    etag         TEXT NOT NULL,
+    updated      BIGINT NOT NULL,
+    PRIMARY KEY (kind, activity, agent, registration, doc_id)
+);
+CREATE INDEX xapi_documents_agent ON xapi_documents (kind, agent, activity);
+
+-- Basic-auth credentials for xAPI clients; the secret is kept as its BLAKE3
+-- digest (it is 256 random bits, so no slow hash is needed).
+CREATE TABLE lrs_keys (
+    key           TEXT PRIMARY KEY,
+    secret_digest TEXT NOT NULL,
+    name          TEXT NOT NULL,
+    scopes        TEXT NOT NULL,
+    created_at    BIGINT NOT NULL,
+    revoked_at    BIGINT
+);

@@ -1,0 +1,311 @@
+//! The one writer of statements on this node.
+//!
+//! Requests hand their checked statements to this task and wait for its
+//! answer; it takes every request waiting at that moment into one SQL
+//! transaction (a "group commit"), so 64 clients sending one statement
+//! each cost one commit, not 64. A request is answered only after its
+//! transaction committed: an acknowledged statement survives a kill -9.
+//! Each request stays all or nothing: a request whose statement conflicts
+//! with a stored one is refused whole before anything is written.
+
+use super::error::{XResult, XapiError};
+use cartable_core::xapi::{self, Facts};
+use cartable_store::Db;
+use cartable_store::records::NewStatement;
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+use tokio::sync::{mpsc, oneshot};
+
+/// How many statements one transaction takes at most.
+const GROUP_LIMIT: usize = 10_000;
+/// How many merged activity definitions are remembered, so an unchanged
+/// one costs no SQL.
+const DEFINITIONS_REMEMBERED: usize = 100_000;
+
+/// A statement checked and ready, except for `stored`, which the writer
+/// sets when it commits.
+pub struct Prepared {
+    pub id: String,
+    /// The statement as it will be served, without `stored`, serialised.
+    pub json: String,
+    pub value: Value,
+    pub facts: Facts,
+    pub authority_id: String,
+}
+
+struct Job {
+    statements: Vec<Prepared>,
+    reply: oneshot::Sender<XResult<()>>,
+}
+
+#[derive(Clone)]
+pub struct Writer {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl Writer {
+    /// Starts the writer task on the current runtime.
+    pub fn start(db: Db) -> Writer {
+        let (jobs, receiver) = mpsc::channel(1024);
+        tokio::spawn(run(db, receiver));
+        Writer { jobs }
+    }
+
+    /// Stores the statements (all or none) and returns once they are
+    /// committed. Statements already stored with the same content are
+    /// accepted without a second copy.
+    pub async fn store(&self, statements: Vec<Prepared>) -> XResult<()> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Job { statements, reply })
+            .await
+            .map_err(|_| XapiError::Internal("the statement writer has stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| XapiError::Internal("the statement writer has stopped".into()))?
+    }
+}
+
+async fn run(db: Db, mut receiver: mpsc::Receiver<Job>) {
+    let seen = Mutex::new(HashSet::new());
+    while let Some(first) = receiver.recv().await {
+        let mut count = first.statements.len();
+        let mut jobs = vec![first];
+        while count < GROUP_LIMIT {
+            match receiver.try_recv() {
+                Ok(job) => {
+                    count += job.statements.len();
+                    jobs.push(job);
+                }
+                Err(_) => break,
+            }
+        }
+        let answers = write_group(&db, &jobs, &seen).await;
+        for (job, answer) in jobs.into_iter().zip(answers) {
+            // A client that went away does not need its answer.
+            let _ = job.reply.send(answer);
+        }
+    }
+}
+
+/// Decides each job against what is stored, writes the accepted ones in
+/// one transaction, and gives each job its answer.
+async fn write_group(db: &Db, jobs: &[Job], seen: &Mutex<HashSet<[u8; 32]>>) -> Vec<XResult<()>> {
+    let mut wanted: Vec<&str> = Vec::new();
+    for job in jobs {
+        for s in &job.statements {
+            wanted.push(&s.id);
+            wanted.extend(s.facts.voids.as_deref());
+        }
+    }
+    let known = match db.known_statements(&wanted).await {
+        Ok(known) => known,
+        Err(e) => return fail_all(jobs, &e.to_string()),
+    };
+    // What this group will have stored, for statements met twice in it.
+    let mut in_group: HashMap<&str, &Prepared> = HashMap::new();
+    let mut answers = Vec::with_capacity(jobs.len());
+    let mut accepted: Vec<&Prepared> = Vec::new();
+    for job in jobs {
+        let answer = decide(job, &known, &in_group);
+        if let Ok(new) = &answer {
+            for s in new {
+                in_group.insert(&s.id, s);
+                accepted.push(s);
+            }
+        }
+        answers.push(answer.map(|_| ()));
+    }
+    if accepted.is_empty() {
+        return answers;
+    }
+    let stored = chrono::Utc::now();
+    let stored_text = xapi::format_timestamp(stored);
+    // `stored` is shown to the millisecond; filters compare what is shown.
+    let micros = stored.timestamp_millis() * 1000;
+    let rows: Vec<NewStatement> = accepted
+        .iter()
+        .map(|s| row(s, &stored_text, micros))
+        .collect();
+    let definitions = match merged_definitions(db, &accepted, seen).await {
+        Ok(d) => d,
+        Err(e) => return fail_all(jobs, &e.to_string()),
+    };
+    if let Err(e) = db.insert_statements(&rows, &definitions).await {
+        return fail_all(jobs, &e.to_string());
+    }
+    if let Ok(mut seen) = seen.lock() {
+        if seen.len() > DEFINITIONS_REMEMBERED {
+            seen.clear();
+        }
+        for s in &accepted {
+            for (_, definition) in &s.facts.activities {
+                seen.insert(definition_hash(definition));
+            }
+        }
+    }
+    answers
+}
+
+fn fail_all(jobs: &[Job], cause: &str) -> Vec<XResult<()>> {
+    jobs.iter()
+        .map(|_| Err(XapiError::Internal(cause.to_owned())))
+        .collect()
+}
+
+/// The statements of a job still to store, or why the job is refused.
+fn decide<'a>(
+    job: &'a Job,
+    known: &HashMap<String, cartable_store::records::Known>,
+    in_group: &HashMap<&str, &Prepared>,
+) -> XResult<Vec<&'a Prepared>> {
+    let mut new = Vec::new();
+    for s in &job.statements {
+        if let Some(target) = &s.facts.voids {
+            let target_voids = known.get(target).map(|k| k.voids.is_some()).or_else(|| {
+                in_group
+                    .get(target.as_str())
+                    .map(|p| p.facts.voids.is_some())
+            });
+            if target_voids == Some(true) {
+                return Err(XapiError::Bad(format!(
+                    "statement {}: it voids {target}, which is itself a voiding statement and cannot be voided",
+                    s.id
+                )));
+            }
+        }
+        let same = if let Some(k) = known.get(&s.id) {
+            let stored: Value = serde_json::from_str(&k.json)
+                .map_err(|e| XapiError::Internal(format!("stored statement {}: {e}", s.id)))?;
+            Some(xapi::same_statement(&stored, &s.value))
+        } else {
+            in_group
+                .get(s.id.as_str())
+                .map(|p| xapi::same_statement(&p.value, &s.value))
+        };
+        match same {
+            Some(true) => {}
+            Some(false) => {
+                return Err(XapiError::Conflict(format!(
+                    "statement {} is stored already with other content; statements never change",
+                    s.id
+                )));
+            }
+            None => new.push(s),
+        }
+    }
+    Ok(new)
+}
+
+fn row(s: &Prepared, stored: &str, micros: i64) -> NewStatement {
+    // `json` is an object with at least actor, verb and object: put
+    // `stored` first without parsing it again.
+    let json = format!("{{\"stored\":\"{stored}\",{}", &s.json[1..]);
+    let mut agents: Vec<(String, bool)> = Vec::new();
+    for ifi in s.facts.actor.iter().chain(&s.facts.object_agent) {
+        agents.push((ifi.0.clone(), true));
+    }
+    for ifi in &s.facts.related_agents {
+        agents.push((ifi.0.clone(), false));
+    }
+    agents.push((authority_ifi(&s.value), false));
+    let mut activities: Vec<(String, bool)> = Vec::new();
+    if let Some(a) = &s.facts.activity {
+        activities.push((a.clone(), true));
+    }
+    for a in &s.facts.related_activities {
+        activities.push((a.clone(), false));
+    }
+    NewStatement {
+        id: s.id.clone(),
+        stored: micros,
+        verb: s.facts.verb.clone(),
+        activity: s.facts.activity.clone(),
+        registration: s.facts.registration.clone(),
+        voids: s.facts.voids.clone(),
+        refers_to: s.facts.refers_to.clone(),
+        authority: s.authority_id.clone(),
+        json,
+        agents: first_of_each(agents),
+        activities: first_of_each(activities),
+    }
+}
+
+/// Keeps one entry per key, direct if any of them is.
+fn first_of_each(entries: Vec<(String, bool)>) -> Vec<(String, bool)> {
+    let mut by_key: HashMap<String, bool> = HashMap::new();
+    let mut order = Vec::new();
+    for (key, direct) in entries {
+        match by_key.get_mut(&key) {
+            Some(d) => *d |= direct,
+            None => {
+                order.push(key.clone());
+                by_key.insert(key, direct);
+            }
+        }
+    }
+    order
+        .into_iter()
+        .map(|k| {
+            let d = by_key.get(&k).copied().unwrap_or(false);
+            (k, d)
+        })
+        .collect()
+}
+
+fn authority_ifi(statement: &Value) -> String {
+    statement
+        .get("authority")
+        .and_then(|a| xapi::check_agent_param(a).ok())
+        .map(|a| a.ifi.0)
+        .unwrap_or_default()
+}
+
+/// The activity definitions of these statements merged into the stored
+/// ones, leaving out those already merged as they are.
+async fn merged_definitions(
+    db: &Db,
+    accepted: &[&Prepared],
+    seen: &Mutex<HashSet<[u8; 32]>>,
+) -> cartable_store::Result<Vec<(String, String)>> {
+    let mut incoming: Vec<(&str, &Value)> = Vec::new();
+    {
+        let seen = seen.lock().map_err(|_| {
+            cartable_store::StoreError::Corrupt("definition memory poisoned".into())
+        })?;
+        for s in accepted {
+            for (id, definition) in &s.facts.activities {
+                if !seen.contains(&definition_hash(definition)) {
+                    incoming.push((id, definition));
+                }
+            }
+        }
+    }
+    if incoming.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<&str> = incoming.iter().map(|(id, _)| *id).collect();
+    let stored = db.activity_definitions(&ids).await?;
+    let mut merged: HashMap<&str, Value> = HashMap::new();
+    for (id, definition) in incoming {
+        let base = merged
+            .remove(id)
+            .or_else(|| stored.get(id).and_then(|t| serde_json::from_str(t).ok()));
+        let next = match base {
+            Some(old) => xapi::merge_definition(&old, definition),
+            None => definition.clone(),
+        };
+        merged.insert(id, next);
+    }
+    Ok(merged
+        .into_iter()
+        .map(|(id, d)| (id.to_owned(), d.to_string()))
+        .collect())
+}
+
+/// What identifies a definition already merged (serde_json keeps object
+/// keys sorted, so equal definitions print the same).
+fn definition_hash(definition: &Value) -> [u8; 32] {
+    *blake3::hash(definition.to_string().as_bytes()).as_bytes()
+}

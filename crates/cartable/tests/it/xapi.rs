@@ -1,0 +1,909 @@
+//! The LRS as xAPI clients meet it: keys made on the command line,
+//! statements stored once and read back with every filter, validation
+//! answered with the spec's statuses, voiding, attachments and signatures,
+//! documents with their concurrency rules, the alternate request syntax,
+//! learners recording through their session, and acknowledged statements
+//! surviving kill -9.
+
+use crate::accounts::{Browser, add_user, cli};
+use crate::support::{Env, Server};
+use base64::Engine;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use std::collections::HashSet;
+
+const VERB_WATCHED: &str = "http://adlnet.gov/expapi/verbs/experienced";
+const VERB_COMPLETED: &str = "http://adlnet.gov/expapi/verbs/completed";
+const VOIDED: &str = "http://adlnet.gov/expapi/verbs/voided";
+
+/// An xAPI client holding one key.
+struct Client {
+    http: reqwest::Client,
+    base: String,
+    auth: String,
+}
+
+fn new_key(env: &Env, name: &str, scopes: &str) -> (String, String) {
+    let out = cli(
+        env,
+        &["lrs", "key", "add", name, "--scope", scopes, "--json"],
+    );
+    let v: Value = serde_json::from_str(&out).unwrap();
+    (
+        v["key"].as_str().unwrap().to_owned(),
+        v["secret"].as_str().unwrap().to_owned(),
+    )
+}
+
+impl Client {
+    fn new(server: &Server, (key, secret): &(String, String)) -> Client {
+        let auth = base64::engine::general_purpose::STANDARD.encode(format!("{key}:{secret}"));
+        Client {
+            http: reqwest::Client::new(),
+            base: format!("{}/xapi", server.url),
+            auth: format!("Basic {auth}"),
+        }
+    }
+
+    fn request(&self, method: &str, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method.parse().unwrap(), format!("{}{path}", self.base))
+            .header("authorization", &self.auth)
+            .header("x-experience-api-version", "1.0.3")
+    }
+
+    async fn send(&self, method: &str, path: &str, body: Option<&Value>) -> reqwest::Response {
+        let mut r = self.request(method, path);
+        if let Some(b) = body {
+            r = r.json(b);
+        }
+        r.send().await.unwrap()
+    }
+
+    async fn post(&self, body: &Value) -> (StatusCode, Value) {
+        let r = self.send("POST", "/statements", Some(body)).await;
+        let status = r.status();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn get(&self, query: &str) -> Value {
+        let r = self
+            .send("GET", &format!("/statements?{query}"), None)
+            .await;
+        assert_eq!(r.status(), 200, "GET /statements?{query}");
+        assert!(
+            r.headers()
+                .contains_key("x-experience-api-consistent-through")
+        );
+        r.json().await.unwrap()
+    }
+}
+
+fn learner(n: usize) -> Value {
+    json!({"objectType": "Agent", "name": format!("Learner {n}"),
+           "account": {"homePage": "https://cartable.example", "name": format!("learner{n}")}})
+}
+
+fn watched(n: usize, capsule: &str) -> Value {
+    json!({
+        "actor": learner(n),
+        "verb": {"id": VERB_WATCHED, "display": {"en-US": "experienced", "fr": "a regardé"}},
+        "object": {"id": format!("https://cartable.example/capsules/{capsule}"),
+                   "definition": {"name": {"fr": format!("Capsule {capsule}"), "ar": "كبسولة"},
+                                  "type": "http://adlnet.gov/expapi/activities/media"}},
+        "context": {"contextActivities": {"parent": [{"id": "https://cartable.example/programmes/maths-6"}]}}
+    })
+}
+
+fn ids_of(page: &Value) -> Vec<String> {
+    page["statements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn q(agent: &Value) -> String {
+    serde_urlencoded::to_string([("agent", agent.to_string())]).unwrap()
+}
+
+#[tokio::test]
+async fn statements_are_stored_once_and_read_back_with_every_filter() {
+    let env = Env::new().await;
+    let key = new_key(&env, "Capsule player", "statements/write,statements/read");
+    let server = env.serve(&[]);
+    let lrs = Client::new(&server, &key);
+
+    // About needs no version header; everything else does.
+    let about = reqwest::get(server.url("/xapi/about")).await.unwrap();
+    assert_eq!(about.status(), 200);
+    assert_eq!(about.headers()["x-experience-api-version"], "1.0.3");
+    let about: Value = about.json().await.unwrap();
+    assert!(
+        about["version"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("1.0.3"))
+    );
+    let no_version = lrs
+        .http
+        .get(format!("{}/statements", lrs.base))
+        .header("authorization", &lrs.auth)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_version.status(), 400);
+    let wrong_version = lrs
+        .http
+        .get(format!("{}/statements", lrs.base))
+        .header("authorization", &lrs.auth)
+        .header("x-experience-api-version", "2.0.0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong_version.status(), 400);
+
+    // PUT by id; the same again is accepted, other content is a conflict.
+    let id = "3b7a1c52-7b7e-4c0e-9a51-2f4c1d6e8a90";
+    let one = watched(1, "fractions");
+    let put = lrs
+        .send("PUT", &format!("/statements?statementId={id}"), Some(&one))
+        .await;
+    assert_eq!(put.status(), 204);
+    let again = lrs
+        .send("PUT", &format!("/statements?statementId={id}"), Some(&one))
+        .await;
+    assert_eq!(again.status(), 204);
+    let other = lrs
+        .send(
+            "PUT",
+            &format!("/statements?statementId={id}"),
+            Some(&watched(2, "fractions")),
+        )
+        .await;
+    assert_eq!(other.status(), 409);
+    let stored = lrs
+        .send("GET", &format!("/statements?statementId={id}"), None)
+        .await;
+    assert_eq!(stored.status(), 200);
+    assert!(stored.headers().contains_key("last-modified"));
+    let stored: Value = stored.json().await.unwrap();
+    assert_eq!(stored["id"], id);
+    assert_eq!(stored["actor"], learner(1));
+    assert_eq!(stored["authority"]["name"], "Capsule player");
+    assert!(stored["stored"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(stored["version"], "1.0.0");
+
+    // A batch gets ids in order, the LRS making those missing.
+    let batch = json!([watched(2, "fractions"), watched(3, "volcans"), {
+        "actor": learner(2), "verb": {"id": VERB_COMPLETED},
+        "object": {"id": "https://cartable.example/capsules/fractions"},
+        "context": {"registration": "9e0c1a4d-55aa-4f6b-8d3e-0b1c2d3e4f50"},
+        "result": {"completion": true, "duration": "PT3M12S"}
+    }]);
+    let (status, ids) = lrs.post(&batch).await;
+    assert_eq!(status, 200, "{ids}");
+    let ids: Vec<String> = serde_json::from_value(ids).unwrap();
+    assert_eq!(ids.len(), 3);
+
+    // All or nothing: one conflicting statement refuses the whole batch.
+    let mut conflicting = watched(4, "volcans");
+    conflicting["id"] = json!(id);
+    let fresh_id = "0f0e0d0c-0b0a-4909-8807-060504030201";
+    let mut fresh = watched(4, "volcans");
+    fresh["id"] = json!(fresh_id);
+    let (status, _) = lrs.post(&json!([fresh, conflicting])).await;
+    assert_eq!(status, 409);
+    let gone = lrs
+        .send("GET", &format!("/statements?statementId={fresh_id}"), None)
+        .await;
+    assert_eq!(gone.status(), 404, "half a refused batch was stored");
+    // Two statements with one id in a batch: 400.
+    let (status, body) = lrs.post(&json!([fresh, fresh])).await;
+    assert_eq!(status, 400);
+    assert!(body.to_string().contains("twice"), "{body}");
+
+    // Filters.
+    let all = lrs.get("").await;
+    assert_eq!(ids_of(&all).len(), 4);
+    assert_eq!(ids_of(&all)[0], ids[2], "newest first");
+    let by_agent = lrs.get(&q(&learner(2))).await;
+    assert_eq!(ids_of(&by_agent), vec![ids[2].clone(), ids[0].clone()]);
+    let by_verb = lrs.get(&format!("verb={VERB_COMPLETED}")).await;
+    assert_eq!(ids_of(&by_verb), vec![ids[2].clone()]);
+    let by_activity = lrs
+        .get("activity=https://cartable.example/capsules/volcans")
+        .await;
+    assert_eq!(ids_of(&by_activity), vec![ids[1].clone()]);
+    let direct_only = lrs
+        .get("activity=https://cartable.example/programmes/maths-6")
+        .await;
+    assert!(ids_of(&direct_only).is_empty());
+    let related = lrs
+        .get("activity=https://cartable.example/programmes/maths-6&related_activities=true")
+        .await;
+    assert_eq!(ids_of(&related).len(), 3);
+    let by_registration = lrs
+        .get("registration=9e0c1a4d-55aa-4f6b-8d3e-0b1c2d3e4f50")
+        .await;
+    assert_eq!(ids_of(&by_registration), vec![ids[2].clone()]);
+    let ascending = lrs.get("ascending=true").await;
+    assert_eq!(ids_of(&ascending)[0], id);
+    let first_stored = stored["stored"].as_str().unwrap();
+    let since = lrs
+        .get(&serde_urlencoded::to_string([("since", first_stored)]).unwrap())
+        .await;
+    assert_eq!(ids_of(&since).len(), 3, "since is exclusive");
+    let until = lrs
+        .get(&serde_urlencoded::to_string([("until", first_stored)]).unwrap())
+        .await;
+    assert_eq!(ids_of(&until), vec![id.to_owned()], "until is inclusive");
+
+    // Pages: `more` leads through all of them, each once.
+    let mut seen = Vec::new();
+    let mut page = lrs.get("limit=1").await;
+    loop {
+        seen.extend(ids_of(&page));
+        let more = page["more"].as_str().unwrap().to_owned();
+        if more.is_empty() {
+            break;
+        }
+        assert!(more.starts_with("/xapi/statements?"), "{more}");
+        let r = lrs
+            .http
+            .get(server.url(&more))
+            .header("authorization", &lrs.auth)
+            .header("x-experience-api-version", "1.0.3")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        page = r.json().await.unwrap();
+    }
+    assert_eq!(seen, ids_of(&all));
+
+    // Formats.
+    let ids_format = lrs.get("format=ids&limit=1&ascending=true").await;
+    let s = &ids_format["statements"][0];
+    assert!(s["actor"].get("name").is_none(), "{s}");
+    assert!(s["object"].get("definition").is_none(), "{s}");
+    let canonical = lrs
+        .request("GET", "/statements?format=canonical&ascending=true&limit=1")
+        .header("accept-language", "ar, fr;q=0.8")
+        .send()
+        .await
+        .unwrap();
+    let canonical: Value = canonical.json().await.unwrap();
+    let name = &canonical["statements"][0]["object"]["definition"]["name"];
+    assert_eq!(name, &json!({"ar": "كبسولة"}));
+
+    // Bad parameters are 400s.
+    for bad in [
+        "agent=notjson",
+        "agent=%7B%22mbox%22%3A%22bob%40example.org%22%7D",
+        "verb=not%20an%20iri",
+        "since=yesterday",
+        "limit=-1",
+        "format=full",
+        "unknown=1",
+        "statementId=3b7a1c52-7b7e-4c0e-9a51-2f4c1d6e8a90&verb=http://x.org/v",
+        "statementId=3b7a1c52-7b7e-4c0e-9a51-2f4c1d6e8a90&voidedStatementId=3b7a1c52-7b7e-4c0e-9a51-2f4c1d6e8a90",
+        "cursor=garbage",
+    ] {
+        let r = lrs.send("GET", &format!("/statements?{bad}"), None).await;
+        assert_eq!(r.status(), 400, "GET ?{bad}");
+    }
+
+    // The Activities resource merges the definitions statements gave.
+    let activity = lrs
+        .send(
+            "GET",
+            "/activities?activityId=https://cartable.example/capsules/fractions",
+            None,
+        )
+        .await;
+    assert_eq!(activity.status(), 200);
+    let activity: Value = activity.json().await.unwrap();
+    assert_eq!(activity["definition"]["name"]["fr"], "Capsule fractions");
+    let person = lrs
+        .send("GET", &format!("/agents?{}", q(&learner(1))), None)
+        .await;
+    let person: Value = person.json().await.unwrap();
+    assert_eq!(person["objectType"], "Person");
+    assert_eq!(person["name"], json!(["Learner 1"]));
+    assert_eq!(person["account"][0]["name"], "learner1");
+}
+
+#[tokio::test]
+async fn invalid_statements_are_refused_with_400_naming_the_place() {
+    let env = Env::new().await;
+    let key = new_key(&env, "tester", "all");
+    let server = env.serve(&[]);
+    let lrs = Client::new(&server, &key);
+    let base = watched(1, "x");
+    let with = |path: &[&str], value: Value| {
+        let mut s = base.clone();
+        let mut at = &mut s;
+        for p in &path[..path.len() - 1] {
+            at = at.get_mut(*p).unwrap();
+        }
+        at[path[path.len() - 1]] = value;
+        s
+    };
+    let cases: Vec<(&str, Value)> = vec![
+        (
+            "actor",
+            with(
+                &["actor"],
+                json!({"mbox": "mailto:a@b.org", "openid": "http://a.org/"}),
+            ),
+        ),
+        ("actor", with(&["actor"], json!({"name": "nobody"}))),
+        ("mbox", with(&["actor"], json!({"mbox": "a@b.org"}))),
+        ("verb", with(&["verb"], json!({"display": {"en": "x"}}))),
+        (
+            "display",
+            with(&["verb", "display"], json!({"a12345678": "x"})),
+        ),
+        ("object", with(&["object"], json!({"id": "no scheme"}))),
+        (
+            "scaled",
+            with(&["result"], json!({"score": {"scaled": 1.5}})),
+        ),
+        ("duration", with(&["result"], json!({"duration": "P1Y2MT"}))),
+        (
+            "timestamp",
+            with(&["timestamp"], json!("2026-01-01T00:00:00-00:00")),
+        ),
+        ("version", with(&["version"], json!("2.0.0"))),
+        ("surprise", with(&["surprise"], json!(1))),
+        ("actor", with(&["actor"], Value::Null)),
+        ("id", with(&["id"], json!("not-a-uuid"))),
+    ];
+    for (place, statement) in cases {
+        let (status, body) = lrs.post(&statement).await;
+        assert_eq!(status, 400, "{place}: {statement}");
+        let message = body["error"]["message"].as_str().unwrap_or("");
+        assert!(message.contains(place), "{place}: {message}");
+    }
+    // A batch names the statement at fault.
+    let (status, body) = lrs
+        .post(&json!([base, with(&["verb"], json!({"id": "nope"}))]))
+        .await;
+    assert_eq!(status, 400);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("statements[1]"),
+        "{body}"
+    );
+    // Bodies that are not statements at all.
+    for (content_type, body) in [
+        ("application/json", "{not json"),
+        ("application/json", "42"),
+        ("text/plain", "{}"),
+    ] {
+        let r = lrs
+            .request("POST", "/statements")
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{content_type} {body}");
+    }
+    let none: Value = lrs.get("").await;
+    assert!(ids_of(&none).is_empty(), "nothing refused was stored");
+}
+
+#[tokio::test]
+async fn voiding_hides_a_statement_which_stays_reachable_as_voided() {
+    let env = Env::new().await;
+    let key = new_key(&env, "tester", "all");
+    let server = env.serve(&[]);
+    let lrs = Client::new(&server, &key);
+    let (_, ids) = lrs.post(&json!([watched(1, "a"), watched(1, "b")])).await;
+    let target = ids[0].as_str().unwrap().to_owned();
+    let void = |id: &str| {
+        json!({"actor": learner(9), "verb": {"id": VOIDED},
+               "object": {"objectType": "StatementRef", "id": id}})
+    };
+    let (status, voider) = lrs.post(&void(&target)).await;
+    assert_eq!(status, 200);
+    let voider = voider[0].as_str().unwrap().to_owned();
+    let r = lrs
+        .send("GET", &format!("/statements?statementId={target}"), None)
+        .await;
+    assert_eq!(r.status(), 404);
+    let r = lrs
+        .send(
+            "GET",
+            &format!("/statements?voidedStatementId={target}"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let r = lrs
+        .send(
+            "GET",
+            &format!("/statements?voidedStatementId={voider}"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status(), 404, "a voiding statement is not voided");
+    let listed = ids_of(&lrs.get("").await);
+    assert!(!listed.contains(&target));
+    assert!(listed.contains(&voider), "the voiding statement is listed");
+    // A voiding statement cannot be voided.
+    let (status, _) = lrs.post(&void(&voider)).await;
+    assert_eq!(status, 400);
+    // The voided verb needs a StatementRef.
+    let mut wrong = void(&target);
+    wrong["object"] = json!({"id": "https://cartable.example/capsules/a"});
+    let (status, _) = lrs.post(&wrong).await;
+    assert_eq!(status, 400);
+    // A voiding statement that arrives before its target (satchels bring
+    // records in any order) still voids it.
+    let later = "5a5b5c5d-1111-4222-8333-444455556666";
+    let (status, _) = lrs.post(&void(later)).await;
+    assert_eq!(status, 200);
+    let mut arriving = watched(3, "c");
+    arriving["id"] = json!(later);
+    let (status, _) = lrs.post(&arriving).await;
+    assert_eq!(status, 200);
+    let r = lrs
+        .send("GET", &format!("/statements?statementId={later}"), None)
+        .await;
+    assert_eq!(r.status(), 404);
+}
+
+#[tokio::test]
+async fn keys_and_scopes_decide_who_reads_and_writes() {
+    let env = Env::new().await;
+    let writer = new_key(&env, "writer", "statements/write,statements/read/mine");
+    let other = new_key(&env, "other", "statements/write");
+    let reader = new_key(&env, "dashboards", "all/read");
+    let revoked = new_key(&env, "old", "all");
+    cli(&env, &["lrs", "key", "revoke", &revoked.0]);
+    let listed = cli(&env, &["lrs", "key", "list", "--json"]);
+    assert!(!listed.contains(&writer.1), "the list never shows a secret");
+    let server = env.serve(&[]);
+    let (w, o, r) = (
+        Client::new(&server, &writer),
+        Client::new(&server, &other),
+        Client::new(&server, &reader),
+    );
+    let (status, mine) = w.post(&watched(1, "a")).await;
+    assert_eq!(status, 200);
+    let (status, _) = o.post(&watched(2, "a")).await;
+    assert_eq!(status, 200);
+    // statements/read/mine: only what this key stored.
+    assert_eq!(ids_of(&w.get("").await), vec![mine[0].as_str().unwrap()]);
+    // statements/write alone cannot read; all/read cannot write.
+    let denied = o.send("GET", "/statements", None).await;
+    assert_eq!(denied.status(), 403);
+    let (status, _) = r.post(&watched(3, "a")).await;
+    assert_eq!(status, 403);
+    assert_eq!(ids_of(&r.get("").await).len(), 2);
+    // No credentials, a wrong secret, a revoked key: 401.
+    let anonymous = reqwest::Client::new()
+        .get(server.url("/xapi/statements"))
+        .header("x-experience-api-version", "1.0.3")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+    let wrong = Client::new(&server, &(writer.0.clone(), "0".repeat(64)));
+    assert_eq!(wrong.send("GET", "/statements", None).await.status(), 401);
+    let gone = Client::new(&server, &revoked);
+    assert_eq!(gone.send("GET", "/statements", None).await.status(), 401);
+}
+
+#[tokio::test]
+async fn documents_keep_the_concurrency_rules() {
+    let env = Env::new().await;
+    let key = new_key(&env, "player", "state,profile,statements/read");
+    let server = env.serve(&[]);
+    let lrs = Client::new(&server, &key);
+    let agent = learner(1).to_string();
+    let state_q = serde_urlencoded::to_string([
+        ("activityId", "https://cartable.example/capsules/a"),
+        ("agent", agent.as_str()),
+        ("stateId", "position"),
+    ])
+    .unwrap();
+    let path = format!("/activities/state?{state_q}");
+    let put = lrs
+        .send(
+            "PUT",
+            &path,
+            Some(&json!({"seconds": 42, "rendition": "360p"})),
+        )
+        .await;
+    assert_eq!(put.status(), 204);
+    let got = lrs.send("GET", &path, None).await;
+    assert_eq!(got.status(), 200);
+    let etag = got.headers()["etag"].to_str().unwrap().to_owned();
+    let body = got.bytes().await.unwrap();
+    let sha1 = {
+        use sha1::Digest as _;
+        let d = sha1::Sha1::digest(&body);
+        d.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    };
+    assert_eq!(etag, format!("\"{sha1}\""));
+    // POST merges JSON objects.
+    let post = lrs.send("POST", &path, Some(&json!({"seconds": 61}))).await;
+    assert_eq!(post.status(), 204);
+    let merged: Value = lrs.send("GET", &path, None).await.json().await.unwrap();
+    assert_eq!(merged, json!({"seconds": 61, "rendition": "360p"}));
+    // The list of ids, and deleting them all.
+    let list_q = serde_urlencoded::to_string([
+        ("activityId", "https://cartable.example/capsules/a"),
+        ("agent", agent.as_str()),
+    ])
+    .unwrap();
+    let ids: Value = lrs
+        .send("GET", &format!("/activities/state?{list_q}"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ids, json!(["position"]));
+    let del = lrs
+        .send("DELETE", &format!("/activities/state?{list_q}"), None)
+        .await;
+    assert_eq!(del.status(), 204);
+    assert_eq!(lrs.send("GET", &path, None).await.status(), 404);
+
+    // Profiles: overwriting needs If-Match; a stale one gets 412.
+    let profile =
+        "/activities/profile?activityId=https://cartable.example/capsules/a&profileId=notes";
+    let first = lrs.send("PUT", profile, Some(&json!({"v": 1}))).await;
+    assert_eq!(first.status(), 204);
+    let blind = lrs.send("PUT", profile, Some(&json!({"v": 2}))).await;
+    assert_eq!(blind.status(), 409);
+    let etag = lrs.send("GET", profile, None).await.headers()["etag"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let stale = lrs
+        .request("PUT", profile)
+        .header("if-match", "\"0000\"")
+        .json(&json!({"v": 2}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), 412);
+    let fresh = lrs
+        .request("PUT", profile)
+        .header("if-match", &etag)
+        .json(&json!({"v": 2}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fresh.status(), 204);
+    let exists = lrs
+        .request("PUT", profile)
+        .header("if-none-match", "*")
+        .json(&json!({"v": 3}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(exists.status(), 412);
+    // Agent profiles, with a non-JSON document.
+    let agent_profile = format!(
+        "/agents/profile?{}",
+        serde_urlencoded::to_string([("agent", agent.as_str()), ("profileId", "avatar")]).unwrap()
+    );
+    let png = lrs
+        .request("PUT", &agent_profile)
+        .header("content-type", "image/png")
+        .body(vec![0x89_u8, b'P', b'N', b'G', 0, 1, 2])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(png.status(), 204);
+    let got = lrs.send("GET", &agent_profile, None).await;
+    assert_eq!(got.headers()["content-type"], "image/png");
+    assert_eq!(
+        &got.bytes().await.unwrap()[..],
+        &[0x89, b'P', b'N', b'G', 0, 1, 2]
+    );
+    // Missing or malformed parameters are 400s.
+    for bad in [
+        "/activities/state?activityId=https://a.org/x",
+        "/activities/state?activityId=nope&agent=%7B%7D&stateId=s",
+        "/agents/profile?profileId=x",
+        "/activities/profile?activityId=https://a.org/x&profileId=p&extra=1",
+    ] {
+        let r = lrs.send("GET", bad, None).await;
+        assert_eq!(r.status(), 400, "GET {bad}");
+    }
+}
+
+#[tokio::test]
+async fn attachments_and_signatures_travel_in_multipart() {
+    let env = Env::new().await;
+    let key = new_key(&env, "tester", "all");
+    let server = env.serve(&[]);
+    let lrs = Client::new(&server, &key);
+    let worksheet = "Fiche : 3/4 + 1/4 = 1\n".as_bytes();
+    let sha = |b: &[u8]| {
+        Sha256::digest(b)
+            .iter()
+            .map(|x| format!("{x:02x}"))
+            .collect::<String>()
+    };
+    let mut statement = watched(1, "fractions");
+    statement["attachments"] = json!([{
+        "usageType": "http://id.tincanapi.com/attachment/supporting_media",
+        "display": {"fr": "Fiche remplie"}, "contentType": "text/plain",
+        "length": worksheet.len(), "sha2": sha(worksheet)
+    }]);
+    let multipart = |statement: &Value, parts: &[(&str, &[u8])]| {
+        let mut body = Vec::new();
+        body.extend_from_slice(b"--xyzzy\r\nContent-Type: application/json\r\n\r\n");
+        body.extend_from_slice(statement.to_string().as_bytes());
+        for (hash, bytes) in parts {
+            body.extend_from_slice(
+                format!(
+                    "\r\n--xyzzy\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: binary\r\nX-Experience-API-Hash: {hash}\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+        }
+        body.extend_from_slice(b"\r\n--xyzzy--\r\n");
+        body
+    };
+    let send = |body: Vec<u8>| {
+        lrs.request("POST", "/statements")
+            .header("content-type", "multipart/mixed; boundary=xyzzy")
+            .body(body)
+            .send()
+    };
+    let hash = sha(worksheet);
+    // Missing part, wrong hash: refused.
+    assert_eq!(
+        send(multipart(&statement, &[])).await.unwrap().status(),
+        400
+    );
+    assert_eq!(
+        send(multipart(&statement, &[(&hash, b"other bytes")]))
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
+    let ok = send(multipart(&statement, &[(&hash, worksheet)]))
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    let id: Vec<String> = ok.json().await.unwrap();
+    let back = lrs
+        .send(
+            "GET",
+            &format!("/statements?statementId={}&attachments=true", id[0]),
+            None,
+        )
+        .await;
+    assert_eq!(back.status(), 200);
+    let content_type = back.headers()["content-type"].to_str().unwrap().to_owned();
+    assert!(
+        content_type.starts_with("multipart/mixed; boundary="),
+        "{content_type}"
+    );
+    let body = back.bytes().await.unwrap();
+    let text = String::from_utf8_lossy(&body);
+    assert!(
+        text.contains(&format!("X-Experience-API-Hash: {hash}")),
+        "{text}"
+    );
+    assert!(text.contains("Fiche : 3/4 + 1/4 = 1"), "{text}");
+
+    // Signed statements: a JWS of the statement as it was before signing.
+    let unsigned = watched(2, "volcans");
+    let b64 = |v: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
+    let jws = |payload: &Value| {
+        format!(
+            "{}.{}.{}",
+            b64(br#"{"alg":"RS256"}"#),
+            b64(payload.to_string().as_bytes()),
+            b64(b"signature-bytes")
+        )
+    };
+    let signed = |jws: &str| {
+        let mut s = unsigned.clone();
+        s["attachments"] = json!([{
+            "usageType": "http://adlnet.gov/expapi/attachments/signature",
+            "display": {"en-US": "Signature"}, "contentType": "application/octet-stream",
+            "length": jws.len(), "sha2": sha(jws.as_bytes())
+        }]);
+        s
+    };
+    let good = jws(&unsigned);
+    let r = send(multipart(
+        &signed(&good),
+        &[(&sha(good.as_bytes()), good.as_bytes())],
+    ))
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let forged = jws(&watched(3, "volcans"));
+    let r = send(multipart(
+        &signed(&forged),
+        &[(&sha(forged.as_bytes()), forged.as_bytes())],
+    ))
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 400, "a signature of another statement");
+    let garbage = "not a jws";
+    let r = send(multipart(
+        &signed(garbage),
+        &[(&sha(garbage.as_bytes()), garbage.as_bytes())],
+    ))
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 400);
+}
+
+#[tokio::test]
+async fn the_alternate_request_syntax_stands_for_the_request_it_carries() {
+    let env = Env::new().await;
+    let key = new_key(&env, "old browser", "all");
+    let server = env.serve(&[]);
+    let lrs = Client::new(&server, &key);
+    let id = "7c6b5a49-3827-4165-a4b3-c2d1e0f9a8b7";
+    let form = serde_urlencoded::to_string([
+        ("statementId", id),
+        ("Authorization", lrs.auth.as_str()),
+        ("X-Experience-API-Version", "1.0.3"),
+        ("Content-Type", "application/json"),
+        ("content", &watched(1, "a").to_string()),
+    ])
+    .unwrap();
+    let r = reqwest::Client::new()
+        .post(server.url("/xapi/statements?method=PUT"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    assert_eq!(status, 204, "{}", r.text().await.unwrap());
+    let got = lrs
+        .send("GET", &format!("/statements?statementId={id}"), None)
+        .await;
+    assert_eq!(got.status(), 200);
+    let extra = reqwest::Client::new()
+        .post(server.url("/xapi/statements?method=PUT&statementId=1"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(extra.status(), 400);
+}
+
+#[tokio::test]
+async fn a_signed_in_learner_records_and_reads_only_their_own_statements() {
+    let env = Env::new().await;
+    add_user(&env, "yasmine", "learner", "couscous-2026");
+    let server = env.serve(&[]);
+    let mut browser = Browser::new(&server);
+    browser.sign_in("yasmine", "couscous-2026").await;
+    let csrf = browser.session_csrf().await;
+    let me = json!({"objectType": "Agent", "account": {"homePage": "http://localhost", "name": "yasmine"}});
+    let mut mine = watched(1, "a");
+    mine["actor"] = me.clone();
+    let r = browser
+        .send_xapi("POST", "/xapi/statements", Some(&csrf), Some(mine.clone()))
+        .await;
+    assert_eq!(r.status(), 200);
+    let r = browser
+        .send_xapi("POST", "/xapi/statements", None, Some(mine.clone()))
+        .await;
+    assert_eq!(r.status(), 403, "no CSRF token");
+    let r = browser
+        .send_xapi(
+            "POST",
+            "/xapi/statements",
+            Some(&csrf),
+            Some(watched(2, "a")),
+        )
+        .await;
+    assert_eq!(r.status(), 403, "another learner's statement");
+    let r = browser
+        .send_xapi("GET", "/xapi/statements", None, None)
+        .await;
+    assert_eq!(r.status(), 200);
+    let page: Value = r.json().await.unwrap();
+    assert_eq!(ids_of(&page).len(), 1);
+    assert_eq!(page["statements"][0]["actor"]["account"]["name"], "yasmine");
+    assert_eq!(
+        page["statements"][0]["authority"]["account"]["name"],
+        "yasmine"
+    );
+}
+
+#[tokio::test]
+async fn acknowledged_statements_survive_kill_9_and_no_batch_is_half_written() {
+    let env = Env::new().await;
+    let key = new_key(&env, "load", "all");
+    let server = env.serve(&[]);
+    let lrs = std::sync::Arc::new(Client::new(&server, &key));
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::<Vec<String>>::new()));
+    let mut tasks = Vec::new();
+    for client in 0..8 {
+        let lrs = lrs.clone();
+        let acknowledged = acknowledged.clone();
+        tasks.push(tokio::spawn(async move {
+            for round in 0..400 {
+                let batch: Vec<Value> = (0..50)
+                    .map(|i| {
+                        let mut s = watched(client * 1000 + i, "a");
+                        s["id"] = json!(format!(
+                            "{client:08x}-{round:04x}-4{i:03x}-8000-000000000000"
+                        ));
+                        s
+                    })
+                    .collect();
+                let ids: Vec<String> = batch
+                    .iter()
+                    .map(|s| s["id"].as_str().unwrap().to_owned())
+                    .collect();
+                let sent = lrs.request("POST", "/statements").json(&batch).send().await;
+                match sent {
+                    Ok(r) if r.status() == 200 => acknowledged.lock().unwrap().push(ids),
+                    _ => break,
+                }
+            }
+        }));
+    }
+    // Let the clients get going, then kill the server outright.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while acknowledged.lock().unwrap().len() < 40 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let mut server = server;
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(acknowledged.len() >= 40, "the load did not start");
+
+    let server = env.serve(&[]);
+    let lrs = Client::new(&server, &key);
+    let mut stored = HashSet::new();
+    let mut page = lrs.get("format=ids").await;
+    loop {
+        stored.extend(ids_of(&page));
+        let more = page["more"].as_str().unwrap().to_owned();
+        if more.is_empty() {
+            break;
+        }
+        page = lrs
+            .http
+            .get(server.url(&more))
+            .header("authorization", &lrs.auth)
+            .header("x-experience-api-version", "1.0.3")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    }
+    for batch in &acknowledged {
+        for id in batch {
+            assert!(stored.contains(id), "acknowledged statement {id} was lost");
+        }
+    }
+    // Every stored statement belongs to a batch stored whole.
+    assert_eq!(stored.len() % 50, 0, "a batch was half written");
+}
