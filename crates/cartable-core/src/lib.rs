@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod enrolment;
 pub mod ids;
 pub mod manifest;
+pub mod progress;
 pub mod renditions;
 pub mod taxonomy;
 pub mod xapi;

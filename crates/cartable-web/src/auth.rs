@@ -28,6 +28,8 @@ use std::time::{Duration, Instant};
 
 pub const SESSION_COOKIE: &str = "cartable_session";
 pub const CSRF_COOKIE: &str = "cartable_csrf";
+/// Readable by scripts: present while a session is (see [`marker_cookie`]).
+pub const SIGNED_IN_COOKIE: &str = "cartable_signed_in";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 pub const CSRF_FIELD: &str = "csrf";
 /// How long a session lasts: a school term's weeks are shorter than this,
@@ -320,6 +322,23 @@ pub fn session_cookie(secret: &Secret, secure: bool) -> Cookie<'static> {
     let mut c = base_cookie(SESSION_COOKIE, secret.expose().to_owned(), secure);
     c.set_same_site(SameSite::Lax);
     c.set_max_age(cookie::time::Duration::days(SESSION_DAYS));
+    c
+}
+
+/// The readable companion of a session cookie: it says "signed in" to the
+/// pages' scripts and nothing more; it lives and dies with the session
+/// cookie it is made from.
+pub fn marker_cookie(session: &Cookie<'static>) -> Cookie<'static> {
+    let mut c = Cookie::build((SIGNED_IN_COOKIE, "1"))
+        .path("/")
+        .secure(session.secure().unwrap_or(false))
+        .same_site(SameSite::Lax)
+        .build();
+    if session.value().is_empty() {
+        c.make_removal();
+    } else if let Some(age) = session.max_age() {
+        c.set_max_age(age);
+    }
     c
 }
 

@@ -117,7 +117,11 @@ pub fn router(state: Shared) -> Router {
                 .layer(CompressionLayer::new())
                 .layer(cached()),
         )
-        .merge(api::accounts::router().layer(CompressionLayer::new()))
+        .merge(
+            api::accounts::router()
+                .merge(api::progress::router())
+                .layer(CompressionLayer::new()),
+        )
         .fallback(|| async { ApiError::NotFound("this API route".into()) });
     let pages = ui::router()
         .layer(CompressionLayer::new())

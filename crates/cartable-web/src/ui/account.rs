@@ -56,7 +56,15 @@ fn safe_next(next: Option<&str>, lang: crate::UiLang) -> String {
 /// A response that also sets `cookie`, when there is one.
 fn with_cookie(mut response: Response, cookie: Option<Cookie<'static>>) -> Response {
     if let Some(c) = cookie {
+        // The session cookie goes with a marker scripts can read (the
+        // session itself is HttpOnly), so the player asks for progress
+        // only when someone is signed in.
+        let marker =
+            (c.name() == crate::auth::SESSION_COOKIE).then(|| crate::auth::marker_cookie(&c));
         crate::auth::set_header(&mut response, header::SET_COOKIE, &c.to_string());
+        if let Some(m) = marker {
+            crate::auth::set_header(&mut response, header::SET_COOKIE, &m.to_string());
+        }
     }
     response
 }

@@ -321,6 +321,11 @@ struct CapsuleTemplate {
     attachments: Vec<Download>,
     downloads: Vec<Download>,
     programmes: Vec<(String, Text, u32)>,
+    capsule_id: String,
+    /// The quality asked for, or "auto" (what the player records).
+    rendition: String,
+    /// Records a signed-in learner's viewing and resumes it.
+    player_script: &'static str,
 }
 
 /// A size as people read it: kilobytes under a megabyte, else megabytes.
@@ -490,6 +495,9 @@ pub async fn capsule(
         downloads,
         programmes,
         heading,
+        capsule_id: c.id.to_string(),
+        rendition: asked.unwrap_or_else(|| "auto".into()),
+        player_script: include_str!("../../assets/player.js"),
     };
     html(template.render(), lang)
 }

@@ -9,6 +9,7 @@
 mod account;
 mod admin;
 mod learn;
+mod learning;
 mod pictures;
 mod search;
 mod view;
@@ -55,6 +56,7 @@ pub fn personal_router() -> Router<Shared> {
             post(account::logout_everywhere),
         )
         .route("/{lang}/account", get(account::account))
+        .route("/{lang}/learning", get(learning::page))
         .route("/{lang}/account/tokens", post(account::create_token))
         .route(
             "/{lang}/account/tokens/{id}/revoke",

@@ -125,3 +125,26 @@ async fn a_child_signs_in_with_pictures_in_chromium() {
     args.extend(pictures);
     run_script("pictures.mjs", args).await;
 }
+
+#[tokio::test]
+async fn viewing_is_recorded_and_resumes_in_another_browser() {
+    use crate::accounts::add_user;
+    if !browser_ready() {
+        return;
+    }
+    let env = Env::new().await;
+    add_user(&env, "salma", "learner", "mint-tea-2026");
+    let server = env.serve(&["--demo"]);
+    let capsules = server.json("/api/v1/capsules?lang=fr&limit=1").await;
+    let id = capsules["capsules"][0]["id"].as_str().unwrap().to_owned();
+    run_script(
+        "progress.mjs",
+        vec![
+            server.url.clone(),
+            id,
+            "salma".into(),
+            "mint-tea-2026".into(),
+        ],
+    )
+    .await;
+}

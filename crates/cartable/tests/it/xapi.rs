@@ -907,3 +907,99 @@ async fn acknowledged_statements_survive_kill_9_and_no_batch_is_half_written() {
     // Every stored statement belongs to a batch stored whole.
     assert_eq!(stored.len() % 50, 0, "a batch was half written");
 }
+
+#[tokio::test]
+async fn progress_is_read_from_the_learners_records_and_shown_on_their_page() {
+    let env = Env::new().await;
+    add_user(&env, "karim", "learner", "harira-2026");
+    let server = env.serve(&["--demo"]);
+    let capsules = server.json("/api/v1/capsules?lang=fr&limit=1").await;
+    let capsule = capsules["capsules"][0].clone();
+    let id = capsule["id"].as_str().unwrap().to_owned();
+    let title = capsule["titles"]["fr"].as_str().unwrap().to_owned();
+    let anonymous = server.get(&format!("/api/v1/me/progress/{id}")).await;
+    assert_eq!(anonymous.status(), 401);
+
+    let mut browser = Browser::new(&server);
+    browser.sign_in("karim", "harira-2026").await;
+    // The marker the player's script reads to know someone is signed in.
+    assert_eq!(
+        browser
+            .cookies
+            .get("cartable_signed_in")
+            .map(String::as_str),
+        Some("1")
+    );
+    let start: Value = browser
+        .get(&format!("/api/v1/me/progress/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(start["position"], Value::Null);
+    assert_eq!(start["completed"], false);
+    let activity = start["activity"].as_str().unwrap().to_owned();
+    assert_eq!(activity, format!("http://localhost/capsules/{id}"));
+    let csrf = start["csrf"].as_str().unwrap().to_owned();
+    let record = |verb: &str, time: f64| {
+        json!({
+            "actor": start["agent"], "verb": {"id": verb},
+            "object": {"id": activity},
+            "result": {"duration": "PT20S",
+                       "extensions": {"https://w3id.org/xapi/video/extensions/time": time}}
+        })
+    };
+    let progressed = "http://adlnet.gov/expapi/verbs/progressed";
+    for time in [20.0, 42.0] {
+        let r = browser
+            .send_xapi(
+                "POST",
+                "/xapi/statements",
+                Some(&csrf),
+                Some(record(progressed, time)),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+    }
+    let now: Value = browser
+        .get(&format!("/api/v1/me/progress/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(now["position"], 42.0);
+    let page = browser.get("/fr/learning").await;
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    let page = page.text().await.unwrap();
+    let going = &page[page.find("Reprendre").unwrap()..page.find("Mes dernières").unwrap()];
+    assert!(going.contains(&title), "{going}");
+    assert!(going.contains("0:42"), "{going}");
+
+    let r = browser
+        .send_xapi(
+            "POST",
+            "/xapi/statements",
+            Some(&csrf),
+            Some(record(VERB_COMPLETED, 61.0)),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let page = browser.get("/fr/learning").await.text().await.unwrap();
+    let done = &page[page.find("Terminées").unwrap()..];
+    assert!(done.contains(&title), "{page}");
+
+    let download = browser.get("/api/v1/me/records").await;
+    assert!(
+        download.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("cartable-records-karim.json")
+    );
+    let records: Vec<Value> = download.json().await.unwrap();
+    assert_eq!(records.len(), 3);
+    assert!(
+        records
+            .iter()
+            .all(|r| r["actor"]["account"]["name"] == "karim")
+    );
+}

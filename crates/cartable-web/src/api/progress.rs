@@ -1,0 +1,172 @@
+//! A learner's own records: where they are in each capsule (a projection
+//! of their statements, see `cartable_core::progress`), what the player
+//! needs to record and resume, and all their records as one download.
+
+use crate::auth::{AnyRole, Auth, Require};
+use crate::xapi::{user_agent, user_ifi};
+use crate::{ApiError, Shared};
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use cartable_core::progress::{self, Progress};
+use cartable_store::records::StatementQuery;
+use serde_json::{Value, json};
+
+/// How many of a learner's newest records their progress is read from.
+const RECENT: u32 = 500;
+/// The most records one query of the download takes.
+const PAGE: u32 = 500;
+
+pub fn router() -> Router<Shared> {
+    Router::new()
+        .route("/me/progress", get(all_progress))
+        .route("/me/progress/{capsule}", get(capsule_progress))
+        .route("/me/records", get(download))
+}
+
+/// The learner's newest records, newest first.
+pub async fn recent_records(
+    state: &Shared,
+    auth: &Auth,
+    limit: u32,
+) -> Result<Vec<Value>, ApiError> {
+    let ifi = user_ifi(&state.lrs.home_page, auth.user.login.as_str());
+    let rows = state
+        .db
+        .query_statements(&StatementQuery {
+            agent: Some((ifi.0, false)),
+            limit,
+            ..StatementQuery::default()
+        })
+        .await?;
+    rows.into_iter()
+        .map(|(_, json)| serde_json::from_str(&json).map_err(|e| ApiError::Internal(e.to_string())))
+        .collect()
+}
+
+/// Progress in the platform's capsules, most recently used first.
+pub async fn capsules_progress(
+    state: &Shared,
+    auth: &Auth,
+) -> Result<Vec<(String, Progress)>, ApiError> {
+    let records = recent_records(state, auth, RECENT).await?;
+    Ok(progress::project(&records)
+        .into_iter()
+        .filter_map(|p| {
+            progress::capsule_of(&state.lrs.home_page, &p.activity)
+                .map(str::to_owned)
+                .map(|id| (id, p))
+        })
+        .collect())
+}
+
+async fn all_progress(
+    State(state): State<Shared>,
+    Require(auth, ..): Require<AnyRole>,
+) -> Result<Json<Value>, ApiError> {
+    let list = capsules_progress(&state, &auth).await?;
+    Ok(Json(json!({
+        "capsules": list.into_iter().map(|(id, p)| json!({"capsule": id, "progress": p})).collect::<Vec<_>>()
+    })))
+}
+
+/// What the player needs: who records (the agent), the session's CSRF
+/// token for the LRS, and where to resume.
+async fn capsule_progress(
+    State(state): State<Shared>,
+    Require(auth, ..): Require<AnyRole>,
+    Path(capsule): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let home = &state.lrs.home_page;
+    let activity = progress::capsule_activity(home, &capsule);
+    let ifi = user_ifi(home, auth.user.login.as_str());
+    let rows = state
+        .db
+        .query_statements(&StatementQuery {
+            agent: Some((ifi.0.clone(), false)),
+            activity: Some((activity.clone(), false)),
+            limit: 50,
+            ..StatementQuery::default()
+        })
+        .await?;
+    let records: Vec<Value> = rows
+        .into_iter()
+        .filter_map(|(_, json)| serde_json::from_str(&json).ok())
+        .collect();
+    let mut found = progress::project(&records).into_iter().next();
+    if found.as_ref().is_some_and(|p| !p.completed) {
+        let done = state
+            .db
+            .query_statements(&StatementQuery {
+                agent: Some((ifi.0, false)),
+                activity: Some((activity.clone(), false)),
+                verb: Some(progress::COMPLETED.to_owned()),
+                limit: 1,
+                ..StatementQuery::default()
+            })
+            .await?;
+        if let Some(p) = found.as_mut() {
+            p.completed = !done.is_empty();
+        }
+    }
+    Ok(Json(json!({
+        "agent": user_agent(home, auth.user.login.as_str(), &auth.user.name),
+        "activity": activity,
+        "csrf": auth.csrf,
+        "position": found.as_ref().and_then(|p| p.position),
+        "completed": found.as_ref().is_some_and(|p| p.completed),
+        "vocabulary": {
+            "launched": progress::LAUNCHED,
+            "progressed": progress::PROGRESSED,
+            "completed": progress::COMPLETED,
+            "time": progress::TIME,
+            "progress": progress::PROGRESS,
+            "quality": progress::QUALITY,
+            "video": progress::VIDEO,
+        },
+    })))
+}
+
+/// Every record about the learner (as actor, object or otherwise named),
+/// as one JSON file.
+async fn download(
+    State(state): State<Shared>,
+    Require(auth, ..): Require<AnyRole>,
+) -> Result<Response, ApiError> {
+    let ifi = user_ifi(&state.lrs.home_page, auth.user.login.as_str());
+    let mut query = StatementQuery {
+        agent: Some((ifi.0, true)),
+        ascending: true,
+        limit: PAGE,
+        ..StatementQuery::default()
+    };
+    let mut out = String::from("[");
+    loop {
+        let rows = state.db.query_statements(&query).await?;
+        for (_, json) in &rows {
+            if out.len() > 1 {
+                out.push(',');
+            }
+            out.push_str(json);
+        }
+        match rows.last() {
+            Some((seq, _)) if rows.len() == PAGE as usize => query.after = Some(*seq),
+            _ => break,
+        }
+    }
+    out.push(']');
+    let name = format!(
+        "attachment; filename=\"cartable-records-{}.json\"",
+        auth.user.login.as_str()
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json".to_owned()),
+            (header::CONTENT_DISPOSITION, name),
+        ],
+        out,
+    )
+        .into_response())
+}

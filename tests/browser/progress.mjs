@@ -1,0 +1,110 @@
+#!/usr/bin/env node
+// Headless-Chromium check that a learner's viewing follows them: signed in
+// in one browser, they play a capsule and pause it; the player records xAPI
+// statements to the platform's LRS. Signed in in a second browser (another
+// device), the same capsule resumes where they stopped, and says so in a
+// live region. Their "My learning" page lists the capsule, passes axe-core
+// (WCAG 2.1 AA) in French and Arabic, and no request leaves the origin.
+//
+//   node tests/browser/progress.mjs BASE_URL CAPSULE_ID LOGIN PASSWORD [SCREENSHOT_DIR]
+//
+// Needs `npm ci` in tests/browser and Chromium at /usr/bin/chromium (or
+// CHROMIUM=/path). Prints PASS/FAIL lines and `browser: N passed, M failed`;
+// exits 1 on any failure.
+
+import {
+  NAV_TIMEOUT_MS,
+  check,
+  checkAxe,
+  checkHtmlLang,
+  checkSameOrigin,
+  launchBrowser,
+  parseBaseUrl,
+  run,
+  screenshot,
+  step,
+} from "./lib.mjs";
+
+const USAGE = "usage: node tests/browser/progress.mjs BASE_URL CAPSULE_ID LOGIN PASSWORD [SCREENSHOT_DIR]";
+const PLAY_MS = 2500;
+// How far the resumed position may be from the recorded one, in seconds.
+const TOLERANCE_S = 0.75;
+
+const [base, capsule, login, password, screenshots] = process.argv.slice(2);
+if (!base || !capsule || !login || !password) {
+  console.error(USAGE);
+  process.exit(2);
+}
+const { root, origin } = parseBaseUrl(base, USAGE);
+
+/** A new browser context signed in through the login form. */
+async function signedIn(browser, requests) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.setDefaultTimeout(NAV_TIMEOUT_MS);
+  page.on("request", (r) => requests.push(r));
+  await page.goto(`${root}/fr/login`);
+  await page.getByLabel("Identifiant").fill(login);
+  await page.getByLabel("Mot de passe").fill(password);
+  await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
+  return { context, page };
+}
+
+async function progress(page) {
+  const r = await page.request.get(`${root}/api/v1/me/progress/${capsule}`);
+  return r.ok() ? r.json() : null;
+}
+
+await run(async () => {
+  const browser = await launchBrowser(screenshots);
+  const requests = [];
+  let recorded = null;
+
+  await step("records viewing", async () => {
+    const { page } = await signedIn(browser, requests);
+    await page.goto(`${root}/fr/capsules/${capsule}`);
+    await page.waitForFunction(() => document.getElementById("player")?.readyState >= 1);
+    // Let the player learn who is watching before playing.
+    await page.waitForLoadState("networkidle");
+    const paused = await page.evaluate(async (ms) => {
+      const v = document.getElementById("player");
+      v.muted = true;
+      await v.play();
+      await new Promise((r) => setTimeout(r, ms));
+      v.pause();
+      return v.currentTime;
+    }, PLAY_MS);
+    await page.waitForLoadState("networkidle");
+    recorded = await progress(page);
+    check(
+      "record on pause",
+      recorded && typeof recorded.position === "number" && Math.abs(recorded.position - paused) < 0.1,
+      `paused at ${paused.toFixed(2)} s; the LRS says ${JSON.stringify(recorded?.position)}`,
+    );
+  });
+
+  await step("resumes on another device", async () => {
+    const { page } = await signedIn(browser, requests);
+    await page.goto(`${root}/fr/capsules/${capsule}`);
+    const note = page.locator("#resume-note");
+    await note.filter({ hasText: /\d:\d\d/ }).waitFor();
+    const at = await page.evaluate(() => document.getElementById("player").currentTime);
+    check(
+      "resume position",
+      recorded && Math.abs(at - recorded.position) < TOLERANCE_S,
+      `the player starts at ${at.toFixed(2)} s (recorded ${recorded?.position}); note: "${await note.textContent()}"`,
+    );
+    check("resume note is a status", (await note.getAttribute("role")) === "status", "role=status");
+    for (const lang of ["fr", "ar"]) {
+      await page.goto(`${root}/${lang}/learning`);
+      const going = await page.locator("ul.progress li").count();
+      check(`learning page lists ${lang}`, going >= 1, `${going} capsule(s) to continue`);
+      await checkHtmlLang(`/${lang}/learning`, page, lang);
+      await checkAxe(`/${lang}/learning`, page);
+      await screenshot(screenshots, `/${lang}/learning`, page, `learning-${lang}.png`);
+    }
+  });
+
+  await checkSameOrigin("progress", requests, origin);
+  await browser.close();
+});
