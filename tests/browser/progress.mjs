@@ -3,10 +3,12 @@
 // in one browser, they play a capsule and pause it; the player records xAPI
 // statements to the platform's LRS. Signed in in a second browser (another
 // device), the same capsule resumes where they stopped, and says so in a
-// live region. Their "My learning" page lists the capsule, passes axe-core
-// (WCAG 2.1 AA) in French and Arabic, and no request leaves the origin.
+// live region. Their "My learning" page lists the capsule, and their
+// teacher's dashboard of the class shows them in progress; both pass
+// axe-core (WCAG 2.1 AA) in French and Arabic, and no request leaves the
+// origin.
 //
-//   node tests/browser/progress.mjs BASE_URL CAPSULE_ID LOGIN PASSWORD [SCREENSHOT_DIR]
+//   node tests/browser/progress.mjs BASE_URL CAPSULE_ID LOGIN PASSWORD TEACHER TEACHER_PASSWORD CLASS_ID [SCREENSHOT_DIR]
 //
 // Needs `npm ci` in tests/browser and Chromium at /usr/bin/chromium (or
 // CHROMIUM=/path). Prints PASS/FAIL lines and `browser: N passed, M failed`;
@@ -25,27 +27,28 @@ import {
   step,
 } from "./lib.mjs";
 
-const USAGE = "usage: node tests/browser/progress.mjs BASE_URL CAPSULE_ID LOGIN PASSWORD [SCREENSHOT_DIR]";
+const USAGE =
+  "usage: node tests/browser/progress.mjs BASE_URL CAPSULE_ID LOGIN PASSWORD TEACHER TEACHER_PASSWORD CLASS_ID [SCREENSHOT_DIR]";
 const PLAY_MS = 2500;
 // How far the resumed position may be from the recorded one, in seconds.
 const TOLERANCE_S = 0.75;
 
-const [base, capsule, login, password, screenshots] = process.argv.slice(2);
-if (!base || !capsule || !login || !password) {
+const [base, capsule, login, password, teacher, teacherPassword, classId, screenshots] = process.argv.slice(2);
+if (!base || !capsule || !login || !password || !teacher || !teacherPassword || !classId) {
   console.error(USAGE);
   process.exit(2);
 }
 const { root, origin } = parseBaseUrl(base, USAGE);
 
 /** A new browser context signed in through the login form. */
-async function signedIn(browser, requests) {
+async function signedIn(browser, requests, who = login, secret = password) {
   const context = await browser.newContext();
   const page = await context.newPage();
   page.setDefaultTimeout(NAV_TIMEOUT_MS);
   page.on("request", (r) => requests.push(r));
   await page.goto(`${root}/fr/login`);
-  await page.getByLabel("Identifiant").fill(login);
-  await page.getByLabel("Mot de passe").fill(password);
+  await page.getByLabel("Identifiant").fill(who);
+  await page.getByLabel("Mot de passe").fill(secret);
   await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
   return { context, page };
 }
@@ -102,6 +105,20 @@ await run(async () => {
       await checkHtmlLang(`/${lang}/learning`, page, lang);
       await checkAxe(`/${lang}/learning`, page);
       await screenshot(screenshots, `/${lang}/learning`, page, `learning-${lang}.png`);
+    }
+  });
+
+  await step("teacher dashboard", async () => {
+    const { page } = await signedIn(browser, requests, teacher, teacherPassword);
+    for (const lang of ["fr", "ar"]) {
+      await page.goto(`${root}/${lang}/teach/classes/${classId}/progress`);
+      const going = await page.locator("table.matrix td.going").count();
+      check(`dashboard shows progress ${lang}`, going >= 1, `${going} cell(s) in progress`);
+      const minutes = await page.locator("table.matrix tbody tr:has(td.going) td").nth(-2).textContent();
+      check(`dashboard counts time ${lang}`, Number(minutes) >= 1, `${minutes} minute(s) for a few seconds watched`);
+      await checkHtmlLang(`/${lang}/teach/…/progress`, page, lang);
+      await checkAxe(`/${lang}/teach/…/progress`, page);
+      await screenshot(screenshots, `/${lang}/teach/…/progress`, page, `dashboard-${lang}.png`);
     }
   });
 

@@ -53,22 +53,75 @@ pub struct Progress {
     pub last: String,
 }
 
+/// What one statement says about a learner's progress in its activity.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Step {
+    pub position: Option<f64>,
+    pub reached: Option<f64>,
+    pub completed: bool,
+    pub spent: f64,
+}
+
+/// The progress facts of one statement; None when its object is not an
+/// activity.
+pub fn step(statement: &Value) -> Option<(&str, Step)> {
+    let activity = statement.pointer("/object/id").and_then(Value::as_str)?;
+    if statement
+        .pointer("/object/objectType")
+        .and_then(Value::as_str)
+        .is_some_and(|t| t != "Activity")
+    {
+        return None;
+    }
+    let verb = statement
+        .pointer("/verb/id")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let extensions = statement.pointer("/result/extensions");
+    let number = |key: &str| extensions.and_then(|e| e.get(key)).and_then(Value::as_f64);
+    let completion = statement
+        .pointer("/result/completion")
+        .and_then(Value::as_bool);
+    Some((
+        activity,
+        Step {
+            position: number(TIME),
+            reached: number(PROGRESS),
+            completed: verb == COMPLETED || completion == Some(true),
+            spent: statement
+                .pointer("/result/duration")
+                .and_then(Value::as_str)
+                .and_then(duration_seconds)
+                .unwrap_or(0.0),
+        },
+    ))
+}
+
+impl Step {
+    /// Adds an older step to this (newer) one: the newest position stays,
+    /// the furthest point, completion and the time spent add up.
+    pub fn then_older(self, older: Step) -> Step {
+        Step {
+            position: self.position.or(older.position),
+            reached: match (self.reached, older.reached) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            },
+            completed: self.completed || older.completed,
+            spent: self.spent + older.spent,
+        }
+    }
+}
+
 /// Projects statements (newest first) into progress per activity, the
 /// most recently used activity first. Voided statements are not given.
 pub fn project(statements: &[Value]) -> Vec<Progress> {
     let mut by_activity: HashMap<&str, Progress> = HashMap::new();
     let mut order = Vec::new();
     for s in statements {
-        let Some(activity) = s.pointer("/object/id").and_then(Value::as_str) else {
+        let Some((activity, step)) = step(s) else {
             continue;
         };
-        if s.pointer("/object/objectType")
-            .and_then(Value::as_str)
-            .is_some_and(|t| t != "Activity")
-        {
-            continue;
-        }
-        let verb = s.pointer("/verb/id").and_then(Value::as_str).unwrap_or("");
         let entry = by_activity.entry(activity).or_insert_with(|| {
             order.push(activity);
             Progress {
@@ -85,23 +138,17 @@ pub fn project(statements: &[Value]) -> Vec<Progress> {
                     .to_owned(),
             }
         });
-        let extensions = s.pointer("/result/extensions");
-        if entry.position.is_none() {
-            entry.position = extensions.and_then(|e| e.get(TIME)).and_then(Value::as_f64);
+        let sum = Step {
+            position: entry.position,
+            reached: entry.reached,
+            completed: entry.completed,
+            spent: entry.spent,
         }
-        if let Some(r) = extensions
-            .and_then(|e| e.get(PROGRESS))
-            .and_then(Value::as_f64)
-        {
-            entry.reached = Some(entry.reached.map_or(r, |old| old.max(r)));
-        }
-        let completion = s.pointer("/result/completion").and_then(Value::as_bool);
-        entry.completed |= verb == COMPLETED || completion == Some(true);
-        entry.spent += s
-            .pointer("/result/duration")
-            .and_then(Value::as_str)
-            .and_then(duration_seconds)
-            .unwrap_or(0.0);
+        .then_older(step);
+        entry.position = sum.position;
+        entry.reached = sum.reached;
+        entry.completed = sum.completed;
+        entry.spent = sum.spent;
     }
     order
         .into_iter()

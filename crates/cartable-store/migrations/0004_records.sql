@@ -90,3 +90,21 @@ CREATE TABLE lrs_keys (
     created_at    BIGINT NOT NULL,
     revoked_at    BIGINT
 );
+
+-- The projection the pages read: one row per platform user and activity,
+-- folded from their statements by the writer in the statements' own
+-- transaction (and recomputed from the statements when one is voided).
+-- It holds nothing the statements do not: `cartable lrs reproject`
+-- rebuilds it. reached is per mille; times in microseconds.
+CREATE TABLE progress (
+    login       TEXT NOT NULL,
+    activity    TEXT NOT NULL,
+    position_ms BIGINT,
+    reached     BIGINT,
+    completed   BIGINT NOT NULL DEFAULT 0,
+    spent_ms    BIGINT NOT NULL DEFAULT 0,
+    first_at    BIGINT NOT NULL,
+    last_at     BIGINT NOT NULL,
+    PRIMARY KEY (login, activity)
+);
+CREATE INDEX progress_activity ON progress (activity, login);

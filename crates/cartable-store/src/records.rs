@@ -99,6 +99,22 @@ pub enum Precondition<'a> {
     Absent,
 }
 
+/// A platform user's progress in one activity, as the projection keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProgressRow {
+    pub login: String,
+    pub activity: String,
+    pub position_ms: Option<i64>,
+    /// Per mille.
+    pub reached: Option<i64>,
+    pub completed: bool,
+    pub spent_ms: i64,
+    /// When the first and the newest statement folded in were stored
+    /// (microseconds).
+    pub first_at: i64,
+    pub last_at: i64,
+}
+
 /// An LRS client key as listed.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct LrsKey {
@@ -160,18 +176,21 @@ impl Db {
         &self,
         batch: &[NewStatement],
         definitions: &[(String, String)],
+        progress: &[ProgressRow],
     ) -> Result<()> {
-        if batch.is_empty() && definitions.is_empty() {
+        if batch.is_empty() && definitions.is_empty() && progress.is_empty() {
             return Ok(());
         }
         let mut tx = self.pool.begin().await?;
-        let last: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM xapi_statements")
-            .fetch_one(&mut *tx)
-            .await?;
-        let first = last.unwrap_or(0) + 1;
-        insert_rows(&mut tx, batch, first).await?;
-        insert_index(&mut tx, batch, first).await?;
-        void_targets(&mut tx, batch).await?;
+        if !batch.is_empty() {
+            let last: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM xapi_statements")
+                .fetch_one(&mut *tx)
+                .await?;
+            let first = last.unwrap_or(0) + 1;
+            insert_rows(&mut tx, batch, first).await?;
+            insert_index(&mut tx, batch, first).await?;
+            void_targets(&mut tx, batch).await?;
+        }
         for (id, definition) in definitions {
             sqlx::query(
                 "INSERT INTO xapi_activities (id, definition, updated) VALUES ($1, $2, $3)
@@ -183,8 +202,106 @@ impl Db {
             .execute(&mut *tx)
             .await?;
         }
+        for row in progress {
+            fold_progress(&mut tx, row).await?;
+        }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Replaces a projection row with one computed afresh (after a voiding),
+    /// or removes it when nothing is left.
+    pub async fn replace_progress(
+        &self,
+        login: &str,
+        activity: &str,
+        row: Option<&ProgressRow>,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM progress WHERE login = $1 AND activity = $2")
+            .bind(login)
+            .bind(activity)
+            .execute(&mut *tx)
+            .await?;
+        if let Some(row) = row {
+            fold_progress(&mut tx, row).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Empties the projection (before it is rebuilt from the statements).
+    pub async fn clear_progress(&self) -> Result<()> {
+        sqlx::query("DELETE FROM progress")
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The progress of a class's learners in the given activities.
+    pub async fn class_progress(
+        &self,
+        class: &str,
+        activities: &[&str],
+    ) -> Result<Vec<ProgressRow>> {
+        let mut found = Vec::new();
+        for chunk in activities.chunks(MAX_BINDS - 1) {
+            let sql = format!(
+                "SELECT p.login, p.activity, p.position_ms, p.reached, p.completed, p.spent_ms, p.first_at, p.last_at
+                 FROM progress p JOIN class_members m ON m.login = p.login
+                 WHERE m.class_id = $1 AND m.position = 'learner' AND p.activity IN ({})",
+                placeholders(2, chunk.len())
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql)).bind(class);
+            for a in chunk {
+                query = query.bind(*a);
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                found.push(progress_from_row(&row)?);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Each learner of a class with the time of their newest record in
+    /// any activity (microseconds), None if they have none.
+    pub async fn class_last_seen(&self, class: &str) -> Result<Vec<(String, String, Option<i64>)>> {
+        let rows = sqlx::query(
+            "SELECT u.login, u.name, MAX(p.last_at) AS last_at
+             FROM class_members m JOIN users u ON u.login = m.login
+             LEFT JOIN progress p ON p.login = m.login
+             WHERE m.class_id = $1 AND m.position = 'learner'
+             GROUP BY u.login, u.name ORDER BY u.name, u.login",
+        )
+        .bind(class)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("login")?,
+                    r.try_get("name")?,
+                    r.try_get("last_at")?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Those of `ids` that a stored voiding statement names.
+    pub async fn voided_in_advance(&self, ids: &[&str]) -> Result<Vec<String>> {
+        let mut found = Vec::new();
+        for chunk in ids.chunks(MAX_BINDS) {
+            let sql = format!(
+                "SELECT voids FROM xapi_statements WHERE voids IN ({})",
+                placeholders(1, chunk.len())
+            );
+            let mut query = sqlx::query_scalar::<_, String>(AssertSqlSafe(sql));
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            found.extend(query.fetch_all(&self.pool).await?);
+        }
+        Ok(found)
     }
 
     /// One statement by id, with whether it is voided.
@@ -695,5 +812,45 @@ async fn void_targets(tx: &mut Transaction<'_, Any>, batch: &[NewStatement]) -> 
         }
         query.execute(&mut **tx).await?;
     }
+    Ok(())
+}
+
+fn progress_from_row(r: &AnyRow) -> Result<ProgressRow> {
+    Ok(ProgressRow {
+        login: r.try_get("login")?,
+        activity: r.try_get("activity")?,
+        position_ms: r.try_get("position_ms")?,
+        reached: r.try_get("reached")?,
+        completed: r.try_get::<i64, _>("completed")? != 0,
+        spent_ms: r.try_get("spent_ms")?,
+        first_at: r.try_get("first_at")?,
+        last_at: r.try_get("last_at")?,
+    })
+}
+
+/// Folds newer progress into the stored row: the newer position wins, the
+/// furthest point, completion and time spent add up.
+async fn fold_progress(tx: &mut Transaction<'_, Any>, row: &ProgressRow) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO progress (login, activity, position_ms, reached, completed, spent_ms, first_at, last_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (login, activity) DO UPDATE SET
+           position_ms = COALESCE(excluded.position_ms, progress.position_ms),
+           reached = CASE WHEN progress.reached IS NULL OR excluded.reached > progress.reached
+                          THEN COALESCE(excluded.reached, progress.reached) ELSE progress.reached END,
+           completed = CASE WHEN excluded.completed = 1 THEN 1 ELSE progress.completed END,
+           spent_ms = progress.spent_ms + excluded.spent_ms,
+           last_at = excluded.last_at",
+    )
+    .bind(row.login.as_str())
+    .bind(row.activity.as_str())
+    .bind(row.position_ms)
+    .bind(row.reached)
+    .bind(i64::from(row.completed))
+    .bind(row.spent_ms)
+    .bind(row.first_at)
+    .bind(row.last_at)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }

@@ -108,9 +108,8 @@
     }
   });
   player.addEventListener("pause", function () {
-    takeSpent();
+    send("progressed");
     playingSince = null;
-    if (!completed) send("progressed");
   });
   player.addEventListener("ended", function () {
     if (!completed) {

@@ -197,3 +197,25 @@ learning-finished = اكتملت
 learning-kept = ما تحتفظ به المنصة عنك
 learning-kept-text = حسابك (اسم الدخول، الاسم، الدور، الأقسام)، وجلساتك المفتوحة، وسجل لكل نشاط تعلّم: بدء الكبسولة، الموضع، إكمالها، المدة، الجودة المختارة. يرى أساتذتك هذه الأنشطة لأقسامهم؛ ولا يرى مسؤولو المدينة إلا المجاميع. يمكن للمدير محو سجلاتك بطلب منك.
 learning-download = تنزيل كل سجلاتي (JSON)
+
+# Teacher dashboard
+dash-title = التقدّم
+dash-programme = البرنامج
+dash-days = غائب منذ (أيام)
+dash-show = عرض
+dash-learners = المتعلمون:
+dash-absent = الغائبون:
+dash-no-learners = لا يوجد متعلم مسجّل في هذا القسم.
+dash-matrix = تقدّم كل متعلم في كبسولات البرنامج
+dash-learner = المتعلم
+dash-minutes = الدقائق
+dash-last = آخر نشاط
+dash-away = غائب
+dash-dropoff = أين يتوقف المتعلمون (من لم يُكمل، حسب ربع الكبسولة)
+dash-started = بدأت
+dash-completed = اكتملت
+dash-csv = تنزيل بصيغة CSV
+dash-done = اكتملت
+dash-going = قيد التقدّم ({ $percent } ٪)
+dash-none = لم تبدأ
+class-progress = عرض تقدّم القسم

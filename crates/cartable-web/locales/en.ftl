@@ -181,3 +181,25 @@ learning-finished = finished
 learning-kept = What the platform keeps about you
 learning-kept-text = Your account (login, name, role, classes), your open sessions, and a record of each learning activity: capsule started, position, capsule finished, time spent, quality chosen. Your teachers see these activities for their classes; the city’s planners see only totals. An administrator can erase your records if you ask.
 learning-download = Download all my records (JSON)
+
+# Teacher dashboard
+dash-title = Progress
+dash-programme = Programme
+dash-days = Away for (days)
+dash-show = Show
+dash-learners = Learners:
+dash-absent = away:
+dash-no-learners = No learner is enrolled in this class.
+dash-matrix = Each learner’s progress in the programme’s capsules
+dash-learner = Learner
+dash-minutes = Minutes
+dash-last = Last activity
+dash-away = away
+dash-dropoff = Where learners stop (learners who did not finish, by quarter of the capsule)
+dash-started = Started
+dash-completed = Finished
+dash-csv = Download as CSV
+dash-done = finished
+dash-going = in progress ({ $percent } %)
+dash-none = not started
+class-progress = See the class’s progress

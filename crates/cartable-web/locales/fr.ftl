@@ -181,3 +181,25 @@ learning-finished = terminée
 learning-kept = Ce que la plateforme garde sur vous
 learning-kept-text = Votre compte (identifiant, nom, rôle, classes), vos sessions ouvertes, et un enregistrement de chaque activité d’apprentissage : capsule commencée, position, capsule terminée, durée, qualité choisie. Vos enseignants voient ces activités pour leurs classes ; les responsables de la ville ne voient que des totaux. Un administrateur peut effacer vos enregistrements à votre demande.
 learning-download = Télécharger tous mes enregistrements (JSON)
+
+# Teacher dashboard
+dash-title = Progression
+dash-programme = Programme
+dash-days = Absent depuis (jours)
+dash-show = Afficher
+dash-learners = Apprenants :
+dash-absent = absents :
+dash-no-learners = Aucun apprenant inscrit dans cette classe.
+dash-matrix = Progression de chaque apprenant dans les capsules du programme
+dash-learner = Apprenant
+dash-minutes = Minutes
+dash-last = Dernière activité
+dash-away = absent
+dash-dropoff = Où les apprenants s’arrêtent (apprenants qui n’ont pas terminé, par quart de la capsule)
+dash-started = Commencée
+dash-completed = Terminée
+dash-csv = Télécharger en CSV
+dash-done = terminée
+dash-going = en cours ({ $percent } %)
+dash-none = pas commencée
+class-progress = Voir la progression de la classe

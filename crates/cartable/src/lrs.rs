@@ -14,6 +14,8 @@ pub enum LrsCommand {
     /// Client keys (HTTP Basic credentials for /xapi/).
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Rebuild the progress the pages read from the stored statements.
+    Reproject,
 }
 
 #[derive(clap::Subcommand)]
@@ -41,7 +43,18 @@ pub enum KeyCommand {
 }
 
 pub async fn run(app: App, command: LrsCommand) -> anyhow::Result<ExitCode> {
-    let LrsCommand::Key(command) = command;
+    let command = match command {
+        LrsCommand::Key(c) => c,
+        LrsCommand::Reproject => {
+            let read = cartable_web::xapi::rebuild_projection(
+                &app.db,
+                app.config.public_url.trim_end_matches('/'),
+            )
+            .await?;
+            println!("progress rebuilt from {read} statements");
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
     match command {
         KeyCommand::Add { name, scope, json } => {
             let name = name.trim();

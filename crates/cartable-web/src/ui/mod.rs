@@ -8,6 +8,7 @@
 
 mod account;
 mod admin;
+mod dashboard;
 mod learn;
 mod learning;
 mod pictures;
@@ -69,6 +70,11 @@ pub fn personal_router() -> Router<Shared> {
         .route("/{lang}/admin/enrol", post(admin::enrol))
         .route("/{lang}/teach", get(admin::teach))
         .route("/{lang}/teach/classes/{id}", get(admin::class))
+        .route("/{lang}/teach/classes/{id}/progress", get(dashboard::page))
+        .route(
+            "/{lang}/teach/classes/{id}/progress.csv",
+            get(dashboard::csv),
+        )
         .route(
             "/{lang}/teach/classes/{id}/pictures",
             post(admin::class_pictures),

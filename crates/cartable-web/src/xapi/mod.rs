@@ -16,7 +16,7 @@ mod statements;
 mod writer;
 
 pub use client::{SCOPES, user_agent, user_ifi};
-pub use writer::Writer;
+pub use writer::{Writer, rebuild_projection};
 
 use crate::Shared;
 use axum::Router;
@@ -44,10 +44,11 @@ pub struct Lrs {
 
 impl Lrs {
     pub fn new(db: cartable_store::Db, home_page: String) -> Lrs {
+        let home_page = home_page.trim_end_matches('/').to_owned();
         Lrs {
-            writer: Writer::start(db),
+            writer: Writer::start(db, home_page.clone()),
             keys: client::KeyCache::new(),
-            home_page: home_page.trim_end_matches('/').to_owned(),
+            home_page,
         }
     }
 }

@@ -9,9 +9,10 @@
 //! with a stored one is refused whole before anything is written.
 
 use super::error::{XResult, XapiError};
+use cartable_core::progress::{self, Step};
 use cartable_core::xapi::{self, Facts};
 use cartable_store::Db;
-use cartable_store::records::NewStatement;
+use cartable_store::records::{NewStatement, ProgressRow, StatementQuery};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
@@ -45,10 +46,11 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer task on the current runtime.
-    pub fn start(db: Db) -> Writer {
+    /// Starts the writer task on the current runtime; `home_page` names
+    /// the platform's own users, whose progress it projects.
+    pub fn start(db: Db, home_page: String) -> Writer {
         let (jobs, receiver) = mpsc::channel(1024);
-        tokio::spawn(run(db, receiver));
+        tokio::spawn(run(db, home_page, receiver));
         Writer { jobs }
     }
 
@@ -67,7 +69,7 @@ impl Writer {
     }
 }
 
-async fn run(db: Db, mut receiver: mpsc::Receiver<Job>) {
+async fn run(db: Db, home_page: String, mut receiver: mpsc::Receiver<Job>) {
     let seen = Mutex::new(HashSet::new());
     while let Some(first) = receiver.recv().await {
         let mut count = first.statements.len();
@@ -81,7 +83,7 @@ async fn run(db: Db, mut receiver: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let answers = write_group(&db, &jobs, &seen).await;
+        let answers = write_group(&db, &home_page, &jobs, &seen).await;
         for (job, answer) in jobs.into_iter().zip(answers) {
             // A client that went away does not need its answer.
             let _ = job.reply.send(answer);
@@ -91,7 +93,12 @@ async fn run(db: Db, mut receiver: mpsc::Receiver<Job>) {
 
 /// Decides each job against what is stored, writes the accepted ones in
 /// one transaction, and gives each job its answer.
-async fn write_group(db: &Db, jobs: &[Job], seen: &Mutex<HashSet<[u8; 32]>>) -> Vec<XResult<()>> {
+async fn write_group(
+    db: &Db,
+    home_page: &str,
+    jobs: &[Job],
+    seen: &Mutex<HashSet<[u8; 32]>>,
+) -> Vec<XResult<()>> {
     let mut wanted: Vec<&str> = Vec::new();
     for job in jobs {
         for s in &job.statements {
@@ -132,8 +139,39 @@ async fn write_group(db: &Db, jobs: &[Job], seen: &Mutex<HashSet<[u8; 32]>>) -> 
         Ok(d) => d,
         Err(e) => return fail_all(jobs, &e.to_string()),
     };
-    if let Err(e) = db.insert_statements(&rows, &definitions).await {
+    let plain: Vec<&str> = accepted
+        .iter()
+        .filter(|s| s.facts.voids.is_none())
+        .map(|s| s.id.as_str())
+        .collect();
+    let voided_already: HashSet<String> = match db.voided_in_advance(&plain).await {
+        Ok(v) => v.into_iter().collect(),
+        Err(e) => return fail_all(jobs, &e.to_string()),
+    };
+    let projected = projection(
+        home_page,
+        accepted
+            .iter()
+            .filter(|s| !voided_already.contains(&s.id))
+            .map(|s| (&s.value, micros)),
+    );
+    if let Err(e) = db.insert_statements(&rows, &definitions, &projected).await {
         return fail_all(jobs, &e.to_string());
+    }
+    // A voided statement leaves the progress it counted in: recompute
+    // those rows from what remains.
+    for s in accepted.iter().filter(|s| s.facts.voids.is_some()) {
+        let target = s.facts.voids.as_deref().and_then(|t| {
+            known
+                .get(t)
+                .and_then(|k| serde_json::from_str::<Value>(&k.json).ok())
+                .or_else(|| in_group.get(t).map(|p| p.value.clone()))
+        });
+        if let Some(target) = target
+            && let Err(e) = reproject(db, home_page, &target).await
+        {
+            tracing::error!(cause = %e, "cannot recompute progress after a voiding");
+        }
     }
     if let Ok(mut seen) = seen.lock() {
         if seen.len() > DEFINITIONS_REMEMBERED {
@@ -308,4 +346,151 @@ async fn merged_definitions(
 /// keys sorted, so equal definitions print the same).
 fn definition_hash(definition: &Value) -> [u8; 32] {
     *blake3::hash(definition.to_string().as_bytes()).as_bytes()
+}
+
+/// The login of a platform user's agent IFI.
+fn login_of<'a>(home_page: &str, ifi: &'a str) -> Option<&'a str> {
+    ifi.strip_prefix("account:")?
+        .strip_prefix(home_page)?
+        .strip_prefix('|')
+}
+
+/// The progress that statements (oldest first, with when each was stored)
+/// add, per platform user and activity.
+fn projection<'a>(
+    home_page: &str,
+    statements: impl Iterator<Item = (&'a Value, i64)>,
+) -> Vec<ProgressRow> {
+    let mut rows: HashMap<(String, &str), (Step, i64, i64)> = HashMap::new();
+    let mut order = Vec::new();
+    for (value, stored) in statements {
+        let Some(ifi) = value
+            .get("actor")
+            .and_then(|a| xapi::check_agent_param(a).ok())
+            .map(|a| a.ifi.0)
+        else {
+            continue;
+        };
+        let Some(login) = login_of(home_page, &ifi) else {
+            continue;
+        };
+        let Some((activity, step)) = progress::step(value) else {
+            continue;
+        };
+        let key = (login.to_owned(), activity);
+        match rows.get_mut(&key) {
+            // Oldest first: each statement is newer than the sum so far.
+            Some((sum, _, last)) => {
+                *sum = step.then_older(*sum);
+                *last = stored;
+            }
+            None => {
+                order.push(key.clone());
+                rows.insert(key, (step, stored, stored));
+            }
+        }
+    }
+    order
+        .into_iter()
+        .filter_map(|key| {
+            rows.get(&key)
+                .map(|(step, first, last)| progress_row(&key.0, key.1, step, *first, *last))
+        })
+        .collect()
+}
+
+/// Rebuilds the whole progress projection from the statements that stand;
+/// returns how many statements were read.
+pub async fn rebuild_projection(db: &Db, home_page: &str) -> cartable_store::Result<u64> {
+    db.clear_progress().await?;
+    let mut query = StatementQuery {
+        ascending: true,
+        limit: 2_000,
+        ..StatementQuery::default()
+    };
+    let mut read = 0;
+    loop {
+        let page = db.query_statements(&query).await?;
+        let values: Vec<(Value, i64)> = page
+            .iter()
+            .filter_map(|(_, json)| serde_json::from_str::<Value>(json).ok())
+            .map(|v| {
+                let at = v
+                    .get("stored")
+                    .and_then(Value::as_str)
+                    .and_then(|t| xapi::parse_timestamp(t).ok())
+                    .map_or(0, |t| t.timestamp_micros());
+                (v, at)
+            })
+            .collect();
+        let rows = projection(home_page, values.iter().map(|(v, at)| (v, *at)));
+        db.insert_statements(&[], &[], &rows).await?;
+        read += page.len() as u64;
+        match page.last() {
+            Some((seq, _)) if page.len() == query.limit as usize => query.after = Some(*seq),
+            _ => return Ok(read),
+        }
+    }
+}
+
+fn progress_row(login: &str, activity: &str, step: &Step, first: i64, last: i64) -> ProgressRow {
+    ProgressRow {
+        login: login.to_owned(),
+        activity: activity.to_owned(),
+        position_ms: step.position.map(|p| (p * 1000.0).round() as i64),
+        reached: step.reached.map(|r| (r * 1000.0).round() as i64),
+        completed: step.completed,
+        spent_ms: (step.spent * 1000.0).round() as i64,
+        first_at: first,
+        last_at: last,
+    }
+}
+
+/// Recomputes a platform user's progress in a statement's activity from
+/// the statements that stand.
+pub async fn reproject(db: &Db, home_page: &str, statement: &Value) -> cartable_store::Result<()> {
+    let Some(ifi) = statement
+        .get("actor")
+        .and_then(|a| xapi::check_agent_param(a).ok())
+        .map(|a| a.ifi.0)
+    else {
+        return Ok(());
+    };
+    let Some(login) = login_of(home_page, &ifi) else {
+        return Ok(());
+    };
+    let Some((activity, _)) = progress::step(statement) else {
+        return Ok(());
+    };
+    let rows = db
+        .query_statements(&StatementQuery {
+            agent: Some((ifi.clone(), false)),
+            activity: Some((activity.to_owned(), false)),
+            limit: 100_000,
+            ..StatementQuery::default()
+        })
+        .await?;
+    let mut sum: Option<Step> = None;
+    let mut first = 0;
+    let mut last = 0;
+    for (_, json) in &rows {
+        let Ok(value) = serde_json::from_str::<Value>(json) else {
+            continue;
+        };
+        let at = value
+            .get("stored")
+            .and_then(Value::as_str)
+            .and_then(|t| xapi::parse_timestamp(t).ok())
+            .map_or(0, |t| t.timestamp_micros());
+        if let Some((_, step)) = progress::step(&value) {
+            // Newest first here.
+            if sum.is_none() {
+                last = at;
+            }
+            first = at;
+            sum = Some(sum.map_or(step, |s| s.then_older(step)));
+        }
+    }
+    let row = sum.map(|s| progress_row(login, activity, &s, first, last));
+    db.replace_progress(login, activity, row.as_ref()).await
 }

@@ -128,23 +128,62 @@ async fn a_child_signs_in_with_pictures_in_chromium() {
 
 #[tokio::test]
 async fn viewing_is_recorded_and_resumes_in_another_browser() {
-    use crate::accounts::add_user;
+    use crate::accounts::{add_user, cli, token};
     if !browser_ready() {
         return;
     }
     let env = Env::new().await;
     add_user(&env, "salma", "learner", "mint-tea-2026");
+    add_user(&env, "ustada", "teacher", "chalk-and-slate");
+    add_user(&env, "root", "admin", "root-password-1");
+    cli(
+        &env,
+        &["school", "add", "rabat-2", "--name", "École Rabat 2"],
+    );
+    cli(
+        &env,
+        &[
+            "class", "add", "cm1", "--school", "rabat-2", "--name", "CM1",
+        ],
+    );
+    cli(&env, &["class", "teacher", "cm1", "ustada"]);
+    let admin = token(&env, "root");
     let server = env.serve(&["--demo"]);
-    let capsules = server.json("/api/v1/capsules?lang=fr&limit=1").await;
+    let added = reqwest::Client::new()
+        .post(server.url("/api/v1/classes/cm1/members"))
+        .bearer_auth(&admin)
+        .json(&serde_json::json!({"login": "salma", "as": "learner"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        added.status().is_success(),
+        "{}",
+        added.text().await.unwrap()
+    );
+    // The capsule the dashboard shows first: the first programme's first.
+    let programmes = server.json("/api/v1/programmes").await;
+    let programme = programmes["programmes"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let capsules = server
+        .json(&format!("/api/v1/capsules?programme={programme}&limit=1"))
+        .await;
     let id = capsules["capsules"][0]["id"].as_str().unwrap().to_owned();
     run_script(
         "progress.mjs",
-        vec![
-            server.url.clone(),
-            id,
-            "salma".into(),
-            "mint-tea-2026".into(),
-        ],
+        [
+            &server.url,
+            &id,
+            "salma",
+            "mint-tea-2026",
+            "ustada",
+            "chalk-and-slate",
+            "cm1",
+        ]
+        .map(String::from)
+        .to_vec(),
     )
     .await;
 }

@@ -1003,3 +1003,138 @@ async fn progress_is_read_from_the_learners_records_and_shown_on_their_page() {
             .all(|r| r["actor"]["account"]["name"] == "karim")
     );
 }
+
+#[tokio::test]
+async fn the_teacher_sees_each_learners_progress_and_who_is_away() {
+    let env = Env::new().await;
+    add_user(&env, "prof", "teacher", "blackboard-2026");
+    cli(&env, &["school", "add", "fes-1", "--name", "École Fès 1"]);
+    cli(
+        &env,
+        &[
+            "class", "add", "ce6-b", "--school", "fes-1", "--name", "CE6 B",
+        ],
+    );
+    cli(&env, &["class", "teacher", "ce6-b", "prof"]);
+    let csv = env.dir.path().join("ce6.csv");
+    std::fs::write(
+        &csv,
+        "name,login,class,password\nAya,aya,ce6-b,aya-pass-2026\nBilal,bilal,ce6-b,bilal-pass-2026\nChama,chama,ce6-b,chama-pass-2026\n",
+    )
+    .unwrap();
+    cli(&env, &["enrol", csv.to_str().unwrap()]);
+    let key = new_key(&env, "player", "all");
+    let server = env.serve(&["--demo"]);
+    let lrs = Client::new(&server, &key);
+    let programmes = server.json("/api/v1/programmes").await;
+    let programme = programmes["programmes"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let capsules = server
+        .json(&format!("/api/v1/capsules?programme={programme}"))
+        .await;
+    let ids: Vec<String> = capsules["capsules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(ids.len() >= 2);
+    let me = |login: &str| json!({"account": {"homePage": "http://localhost", "name": login}});
+    let record = |login: &str, capsule: &str, verb: &str, time: f64, reached: f64, spent: &str| {
+        json!({"actor": me(login), "verb": {"id": verb},
+               "object": {"id": format!("http://localhost/capsules/{capsule}")},
+               "result": {"duration": spent, "extensions": {
+                   "https://w3id.org/xapi/video/extensions/time": time,
+                   "https://w3id.org/xapi/video/extensions/progress": reached}}})
+    };
+    let progressed = "http://adlnet.gov/expapi/verbs/progressed";
+    // Aya finished the first capsule (two records, 3 minutes in all) and
+    // stopped a third of the way into the second; Bilal stopped at 10 %
+    // of the first; Chama did nothing.
+    let (status, _) = lrs
+        .post(&json!([
+            record("aya", &ids[0], progressed, 30.0, 0.5, "PT60S"),
+            record("aya", &ids[0], VERB_COMPLETED, 58.0, 1.0, "PT120S"),
+            record("aya", &ids[1], progressed, 20.0, 0.33, "PT20S"),
+            record("bilal", &ids[0], progressed, 6.0, 0.1, "PT6S"),
+        ]))
+        .await;
+    assert_eq!(status, 200);
+
+    let mut teacher = Browser::new(&server);
+    teacher.sign_in("prof", "blackboard-2026").await;
+    let page = teacher
+        .get(&format!(
+            "/fr/teach/classes/ce6-b/progress?programme={programme}"
+        ))
+        .await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    let row = |name: &str| {
+        let at = html.find(&format!(">{name}</th>")).unwrap();
+        html[at..at + html[at..].find("</tr>").unwrap()].to_owned()
+    };
+    let aya = row("Aya");
+    assert!(aya.contains("terminée"), "{aya}");
+    assert!(aya.contains("en cours (33 %)"), "{aya}");
+    assert!(
+        aya.contains("<td>4</td>"),
+        "3 min 20 s rounds up to 4: {aya}"
+    );
+    assert!(row("Bilal").contains("en cours (10 %)"));
+    let chama = row("Chama");
+    assert!(chama.contains("absent"), "{chama}");
+    assert!(!row("Aya").contains("<strong>absent"));
+    assert!(html.contains("absents : 1"), "only Chama is away");
+
+    let csv = teacher
+        .get(&format!(
+            "/fr/teach/classes/ce6-b/progress.csv?programme={programme}"
+        ))
+        .await;
+    assert!(
+        csv.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let text = csv.text().await.unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4, "{text}");
+    assert!(lines[0].starts_with(&format!("login,name,{}", ids[0])));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("aya,Aya,terminée,en cours (33 %)")),
+        "{text}"
+    );
+
+    // Voiding Aya's completion takes it out of the dashboard.
+    let page: Value = lrs.get(&format!("verb={VERB_COMPLETED}")).await;
+    let completed_id = ids_of(&page)[0].clone();
+    let (status, _) = lrs
+        .post(&json!({"actor": me("prof"), "verb": {"id": VOIDED},
+                      "object": {"objectType": "StatementRef", "id": completed_id}}))
+        .await;
+    assert_eq!(status, 200);
+    let html = teacher
+        .get(&format!(
+            "/fr/teach/classes/ce6-b/progress?programme={programme}"
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let at = html.find(">Aya</th>").unwrap();
+    let aya = &html[at..at + html[at..].find("</tr>").unwrap()];
+    assert!(aya.contains("en cours (50 %)"), "{aya}");
+
+    // A learner may not see the dashboard; a teacher of another class
+    // neither.
+    let mut learner = Browser::new(&server);
+    learner.sign_in("aya", "aya-pass-2026").await;
+    let denied = learner.get("/fr/teach/classes/ce6-b/progress").await;
+    assert_eq!(denied.status(), 403);
+}
