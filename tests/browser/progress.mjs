@@ -3,12 +3,12 @@
 // in one browser, they play a capsule and pause it; the player records xAPI
 // statements to the platform's LRS. Signed in in a second browser (another
 // device), the same capsule resumes where they stopped, and says so in a
-// live region. Their "My learning" page lists the capsule, and their
-// teacher's dashboard of the class shows them in progress; both pass
-// axe-core (WCAG 2.1 AA) in French and Arabic, and no request leaves the
-// origin.
+// live region. Their "My learning" page lists the capsule, their teacher's
+// dashboard of the class shows them in progress, and the city indicators
+// count them; all pass axe-core (WCAG 2.1 AA) in French and Arabic, and no
+// request leaves the origin.
 //
-//   node tests/browser/progress.mjs BASE_URL CAPSULE_ID LOGIN PASSWORD TEACHER TEACHER_PASSWORD CLASS_ID [SCREENSHOT_DIR]
+//   node tests/browser/progress.mjs BASE_URL CAPSULE_ID LOGIN PASSWORD TEACHER TEACHER_PASSWORD CLASS_ID STAFF STAFF_PASSWORD [SCREENSHOT_DIR]
 //
 // Needs `npm ci` in tests/browser and Chromium at /usr/bin/chromium (or
 // CHROMIUM=/path). Prints PASS/FAIL lines and `browser: N passed, M failed`;
@@ -28,13 +28,14 @@ import {
 } from "./lib.mjs";
 
 const USAGE =
-  "usage: node tests/browser/progress.mjs BASE_URL CAPSULE_ID LOGIN PASSWORD TEACHER TEACHER_PASSWORD CLASS_ID [SCREENSHOT_DIR]";
+  "usage: node tests/browser/progress.mjs BASE_URL CAPSULE_ID LOGIN PASSWORD TEACHER TEACHER_PASSWORD CLASS_ID STAFF STAFF_PASSWORD [SCREENSHOT_DIR]";
 const PLAY_MS = 2500;
 // How far the resumed position may be from the recorded one, in seconds.
 const TOLERANCE_S = 0.75;
 
-const [base, capsule, login, password, teacher, teacherPassword, classId, screenshots] = process.argv.slice(2);
-if (!base || !capsule || !login || !password || !teacher || !teacherPassword || !classId) {
+const [base, capsule, login, password, teacher, teacherPassword, classId, staff, staffPassword, screenshots] =
+  process.argv.slice(2);
+if (!base || !capsule || !login || !password || !teacher || !teacherPassword || !classId || !staff || !staffPassword) {
   console.error(USAGE);
   process.exit(2);
 }
@@ -119,6 +120,20 @@ await run(async () => {
       await checkHtmlLang(`/${lang}/teach/…/progress`, page, lang);
       await checkAxe(`/${lang}/teach/…/progress`, page);
       await screenshot(screenshots, `/${lang}/teach/…/progress`, page, `dashboard-${lang}.png`);
+    }
+  });
+
+  await step("city indicators", async () => {
+    const { page } = await signedIn(browser, requests, staff, staffPassword);
+    for (const lang of ["fr", "ar"]) {
+      await page.goto(`${root}/${lang}/indicators`);
+      const today = await page.locator("#active-day-h + svg rect").last().getAttribute("height");
+      check(`indicators count today ${lang}`, Number(today) > 0, `today's column is ${today} high`);
+      const named = await page.locator("svg[role=img] title").count();
+      check(`indicator charts are named images ${lang}`, named >= 6, `${named} charts with a title`);
+      await checkHtmlLang(`/${lang}/indicators`, page, lang);
+      await checkAxe(`/${lang}/indicators`, page);
+      await screenshot(screenshots, `/${lang}/indicators`, page, `indicators-${lang}.png`);
     }
   });
 

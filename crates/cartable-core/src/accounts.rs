@@ -155,6 +155,8 @@ pub struct User {
 pub struct School {
     pub id: String,
     pub name: String,
+    /// The district (or province) the school belongs to; "" when not given.
+    pub district: String,
 }
 
 /// A class of a school: teachers belong to it, learners are enrolled in it.

@@ -22,6 +22,15 @@ pub const PROGRESS: &str = "https://w3id.org/xapi/video/extensions/progress";
 /// The rendition watched ("360p", "audio", "auto"), in the context's
 /// extensions (xAPI video profile).
 pub const QUALITY: &str = "https://w3id.org/xapi/video/extensions/quality";
+/// The device class a record was made on (phone, tablet, computer, tv), in
+/// the context's extensions: cartable's own extension.
+pub const DEVICE: &str = "urn:cartable:xapi:device";
+/// Present in the context's extensions of a record made offline on a
+/// satchel box (its value names the box): cartable's own extension.
+pub const SATCHEL: &str = "urn:cartable:xapi:satchel";
+/// The device classes the indicators count.
+pub const DEVICES: &[&str] = &["phone", "tablet", "computer", "tv"];
+
 /// The activity type of a capsule (xAPI video profile).
 pub const VIDEO: &str = "https://w3id.org/xapi/video/activity-type/video";
 

@@ -108,3 +108,55 @@ CREATE TABLE progress (
     PRIMARY KEY (login, activity)
 );
 CREATE INDEX progress_activity ON progress (activity, login);
+
+-- Schools belong to a district (or province): the indicators' reach by
+-- district.
+ALTER TABLE schools ADD COLUMN district TEXT NOT NULL DEFAULT '';
+
+-- The city indicators: counts only, added by the writer in the statements'
+-- transaction. They name no learner, so erasing a learner's records leaves
+-- them as they are. day is YYYY-MM-DD (UTC) of the statement's timestamp;
+-- school is '' for learners in no class; capsule '' for other activities;
+-- channel 'online' or 'offline' (brought back from a satchel); device
+-- phone, tablet, computer, tv or ''; quality the rendition watched or ''.
+CREATE TABLE daily_activity (
+    day         TEXT NOT NULL,
+    school      TEXT NOT NULL,
+    capsule     TEXT NOT NULL,
+    channel     TEXT NOT NULL,
+    device      TEXT NOT NULL,
+    quality     TEXT NOT NULL,
+    records     BIGINT NOT NULL,
+    starts      BIGINT NOT NULL,
+    completions BIGINT NOT NULL,
+    seconds     BIGINT NOT NULL,
+    PRIMARY KEY (day, school, capsule, channel, device, quality)
+);
+
+-- Distinct active learners per day and per ISO week (2026-W48), per school.
+CREATE TABLE daily_learners (
+    day      TEXT NOT NULL,
+    school   TEXT NOT NULL,
+    learners BIGINT NOT NULL,
+    PRIMARY KEY (day, school)
+);
+CREATE TABLE weekly_learners (
+    week     TEXT NOT NULL,
+    school   TEXT NOT NULL,
+    learners BIGINT NOT NULL,
+    PRIMARY KEY (week, school)
+);
+
+-- Who was already counted on a day or in a week, so each learner counts
+-- once; erasing a learner deletes their rows here, never the counts.
+CREATE TABLE learner_days (
+    login TEXT NOT NULL,
+    day   TEXT NOT NULL,
+    PRIMARY KEY (login, day)
+);
+CREATE INDEX learner_days_day ON learner_days (day, login);
+CREATE TABLE learner_weeks (
+    login TEXT NOT NULL,
+    week  TEXT NOT NULL,
+    PRIMARY KEY (login, week)
+);

@@ -290,13 +290,14 @@ impl Db {
     }
 
     /// Adds a school; false when the id is taken.
-    pub async fn add_school(&self, id: &str, name: &str) -> Result<bool> {
+    pub async fn add_school(&self, id: &str, name: &str, district: &str) -> Result<bool> {
         Ok(sqlx::query(
-            "INSERT INTO schools (id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
+            "INSERT INTO schools (id, name, created_at, district) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING",
         )
         .bind(id)
         .bind(name)
         .bind(now())
+        .bind(district)
         .execute(&self.pool)
         .await?
         .rows_affected()
@@ -304,7 +305,7 @@ impl Db {
     }
 
     pub async fn schools(&self) -> Result<Vec<School>> {
-        sqlx::query("SELECT id, name FROM schools ORDER BY name, id")
+        sqlx::query("SELECT id, name, district FROM schools ORDER BY name, id")
             .fetch_all(&self.pool)
             .await?
             .iter()
@@ -312,6 +313,7 @@ impl Db {
                 Ok(School {
                     id: r.try_get("id")?,
                     name: r.try_get("name")?,
+                    district: r.try_get("district")?,
                 })
             })
             .collect()

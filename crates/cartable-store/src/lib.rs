@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod blobs;
 pub mod catalog;
 pub mod db;
+pub mod indicators;
 pub mod records;
 
 pub use blobs::BlobStore;

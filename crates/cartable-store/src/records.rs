@@ -99,6 +99,15 @@ pub enum Precondition<'a> {
     Absent,
 }
 
+/// What is written with a group of statements, in their transaction: the
+/// merged activity definitions, and what they add to the projections.
+#[derive(Debug, Clone, Default)]
+pub struct Extras {
+    pub definitions: Vec<(String, String)>,
+    pub progress: Vec<ProgressRow>,
+    pub indicators: crate::indicators::IndicatorDelta,
+}
+
 /// A platform user's progress in one activity, as the projection keeps it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProgressRow {
@@ -172,13 +181,17 @@ impl Db {
     /// and ones that arrive after them (satchels bring records late and in
     /// any order). `definitions` are the merged activity definitions to
     /// keep, already combined with the stored ones.
-    pub async fn insert_statements(
-        &self,
-        batch: &[NewStatement],
-        definitions: &[(String, String)],
-        progress: &[ProgressRow],
-    ) -> Result<()> {
-        if batch.is_empty() && definitions.is_empty() && progress.is_empty() {
+    pub async fn insert_statements(&self, batch: &[NewStatement], extras: &Extras) -> Result<()> {
+        let Extras {
+            definitions,
+            progress,
+            indicators,
+        } = extras;
+        if batch.is_empty()
+            && definitions.is_empty()
+            && progress.is_empty()
+            && indicators.activity.is_empty()
+        {
             return Ok(());
         }
         let mut tx = self.pool.begin().await?;
@@ -205,6 +218,7 @@ impl Db {
         for row in progress {
             fold_progress(&mut tx, row).await?;
         }
+        crate::indicators::add(&mut tx, indicators).await?;
         tx.commit().await?;
         Ok(())
     }

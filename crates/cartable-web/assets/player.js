@@ -26,6 +26,15 @@
     return m + ":" + (s < 10 ? "0" : "") + s;
   }
 
+  // What kind of screen this is, for the city's indicators (no more).
+  function deviceClass() {
+    var ua = navigator.userAgent;
+    if (/SmartTV|SMART-TV|HbbTV|Tizen|Web0S|CrKey|AFT/i.test(ua)) return "tv";
+    if (/iPad|Tablet/i.test(ua) || (/Android/i.test(ua) && !/Mobile/i.test(ua))) return "tablet";
+    if (/Mobi|iPhone|Android/i.test(ua)) return "phone";
+    return "computer";
+  }
+
   function takeSpent() {
     if (playingSince !== null) {
       var now = Date.now();
@@ -51,6 +60,7 @@
     name[data.titleLang] = data.title;
     var context = { platform: "cartable", language: document.documentElement.lang, extensions: {} };
     context.extensions[words.quality] = data.rendition;
+    context.extensions[words.device] = deviceClass();
     var statement = {
       actor: me.agent,
       verb: { id: words[verb], display: { "en-US": verb } },

@@ -49,6 +49,9 @@ pub struct SchoolArgs {
     id: String,
     #[arg(long)]
     name: String,
+    /// The district (or province) it belongs to, for the city indicators.
+    #[arg(long)]
+    district: Option<String>,
 }
 
 #[derive(clap::Subcommand)]
@@ -175,7 +178,11 @@ fn check_id(id: &str, what: &str) -> anyhow::Result<()> {
 pub async fn school(app: App, args: SchoolArgs) -> anyhow::Result<ExitCode> {
     check_id(&args.id, "school id")?;
     let name = cartable_core::accounts::check_name(&args.name)?;
-    if !app.db.add_school(&args.id, &name).await? {
+    let district = args.district.as_deref().unwrap_or("").trim();
+    if district.chars().count() > 200 {
+        bail!("a district name has at most 200 characters");
+    }
+    if !app.db.add_school(&args.id, &name, district).await? {
         bail!("the school id \"{}\" is taken", args.id);
     }
     println!("added school {}", args.id);

@@ -252,6 +252,8 @@ async fn list_schools(
 struct AddSchool {
     id: String,
     name: String,
+    #[serde(default)]
+    district: String,
 }
 
 async fn add_school(
@@ -262,7 +264,13 @@ async fn add_school(
     let new = body(json)?;
     let id = slug(&new.id, "school id")?;
     let name = check_name(&new.name)?;
-    if !state.db.add_school(&id, &name).await? {
+    let district = new.district.trim();
+    if district.chars().count() > 200 {
+        return Err(ApiError::Invalid(
+            "a district name has at most 200 characters".into(),
+        ));
+    }
+    if !state.db.add_school(&id, &name, district).await? {
         return Err(ApiError::Conflict(format!(
             "the school id \"{id}\" is taken"
         )));

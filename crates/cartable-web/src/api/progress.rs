@@ -124,6 +124,7 @@ async fn capsule_progress(
             "time": progress::TIME,
             "progress": progress::PROGRESS,
             "quality": progress::QUALITY,
+            "device": progress::DEVICE,
             "video": progress::VIDEO,
         },
     })))

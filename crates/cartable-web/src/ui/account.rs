@@ -253,6 +253,8 @@ struct AccountTemplate {
     new_token: Option<String>,
     teacher: bool,
     admin: bool,
+    /// May read the city indicators.
+    staff: bool,
 }
 
 async fn account_page(
@@ -283,6 +285,7 @@ async fn account_page(
         new_token,
         teacher: matches!(auth.user.role, Role::Teacher | Role::Admin),
         admin: auth.user.role == Role::Admin,
+        staff: matches!(auth.user.role, Role::Editor | Role::Admin),
         page,
     };
     personal(lang, StatusCode::OK, template.render())

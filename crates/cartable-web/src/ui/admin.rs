@@ -247,7 +247,7 @@ pub async fn add_group(
                 }
                 state.db.add_class(id, school, &name).await?
             }
-            None => state.db.add_school(id, &name).await?,
+            None => state.db.add_school(id, &name, "").await?,
         };
         if !added {
             return Err(ApiError::Conflict(format!("\"{id}\" is taken")));

@@ -8,7 +8,9 @@
 
 mod account;
 mod admin;
+mod charts;
 mod dashboard;
+mod indicators;
 mod learn;
 mod learning;
 mod pictures;
@@ -58,6 +60,8 @@ pub fn personal_router() -> Router<Shared> {
         )
         .route("/{lang}/account", get(account::account))
         .route("/{lang}/learning", get(learning::page))
+        .route("/{lang}/indicators", get(indicators::page))
+        .route("/{lang}/indicators.csv", get(indicators::csv))
         .route("/{lang}/account/tokens", post(account::create_token))
         .route(
             "/{lang}/account/tokens/{id}/revoke",

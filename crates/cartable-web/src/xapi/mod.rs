@@ -13,6 +13,7 @@ mod documents;
 mod error;
 mod multipart;
 mod statements;
+mod tally;
 mod writer;
 
 pub use client::{SCOPES, user_agent, user_ifi};

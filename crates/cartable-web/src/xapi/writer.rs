@@ -9,10 +9,11 @@
 //! with a stored one is refused whole before anything is written.
 
 use super::error::{XResult, XapiError};
+use super::tally::{Counted, tally};
 use cartable_core::progress::{self, Step};
 use cartable_core::xapi::{self, Facts};
 use cartable_store::Db;
-use cartable_store::records::{NewStatement, ProgressRow, StatementQuery};
+use cartable_store::records::{Extras, NewStatement, ProgressRow, StatementQuery};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
@@ -155,7 +156,29 @@ async fn write_group(
             .filter(|s| !voided_already.contains(&s.id))
             .map(|s| (&s.value, micros)),
     );
-    if let Err(e) = db.insert_statements(&rows, &definitions, &projected).await {
+    let counted: Vec<Counted<'_>> = accepted
+        .iter()
+        .filter(|s| !voided_already.contains(&s.id))
+        .filter_map(|s| {
+            let login = login_of(home_page, &s.facts.actor.first()?.0)?;
+            Some(Counted {
+                value: &s.value,
+                login,
+                stored,
+            })
+        })
+        .collect();
+    let logins: Vec<&str> = counted.iter().map(|c| c.login).collect();
+    let schools = match db.schools_of(&logins).await {
+        Ok(s) => s,
+        Err(e) => return fail_all(jobs, &e.to_string()),
+    };
+    let extras = Extras {
+        definitions,
+        progress: projected,
+        indicators: tally(home_page, &counted, &schools),
+    };
+    if let Err(e) = db.insert_statements(&rows, &extras).await {
         return fail_all(jobs, &e.to_string());
     }
     // A voided statement leaves the progress it counted in: recompute
@@ -424,7 +447,11 @@ pub async fn rebuild_projection(db: &Db, home_page: &str) -> cartable_store::Res
             })
             .collect();
         let rows = projection(home_page, values.iter().map(|(v, at)| (v, *at)));
-        db.insert_statements(&[], &[], &rows).await?;
+        let extras = Extras {
+            progress: rows,
+            ..Extras::default()
+        };
+        db.insert_statements(&[], &extras).await?;
         read += page.len() as u64;
         match page.last() {
             Some((seq, _)) if page.len() == query.limit as usize => query.after = Some(*seq),

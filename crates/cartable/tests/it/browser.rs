@@ -181,6 +181,8 @@ async fn viewing_is_recorded_and_resumes_in_another_browser() {
             "ustada",
             "chalk-and-slate",
             "cm1",
+            "root",
+            "root-password-1",
         ]
         .map(String::from)
         .to_vec(),

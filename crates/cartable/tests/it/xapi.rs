@@ -1138,3 +1138,165 @@ async fn the_teacher_sees_each_learners_progress_and_who_is_away() {
     let denied = learner.get("/fr/teach/classes/ce6-b/progress").await;
     assert_eq!(denied.status(), 403);
 }
+
+#[tokio::test]
+async fn city_indicators_count_activity_without_naming_anyone() {
+    let env = Env::new().await;
+    add_user(&env, "planner", "editor", "planning-2026");
+    add_user(&env, "prof", "teacher", "blackboard-2026");
+    cli(
+        &env,
+        &[
+            "school",
+            "add",
+            "fes-1",
+            "--name",
+            "École Fès 1",
+            "--district",
+            "Fès-Meknès",
+        ],
+    );
+    cli(
+        &env,
+        &[
+            "school",
+            "add",
+            "ifrane-2",
+            "--name",
+            "École Ifrane 2",
+            "--district",
+            "Fès-Meknès",
+        ],
+    );
+    cli(
+        &env,
+        &[
+            "school",
+            "add",
+            "agadir-3",
+            "--name",
+            "École Agadir 3",
+            "--district",
+            "Souss-Massa",
+        ],
+    );
+    for (class, school) in [
+        ("fes-a", "fes-1"),
+        ("ifrane-a", "ifrane-2"),
+        ("agadir-a", "agadir-3"),
+    ] {
+        cli(
+            &env,
+            &["class", "add", class, "--school", school, "--name", class],
+        );
+    }
+    let csv = env.dir.path().join("learners.csv");
+    std::fs::write(
+        &csv,
+        "name,login,class,password\nAya,aya,fes-a,aya-pass-2026\nBilal,bilal,fes-a,bilal-pass-2026\nChama,chama,ifrane-a,chama-pass-2026\nDriss,driss,agadir-a,driss-pass-2026\n",
+    )
+    .unwrap();
+    cli(&env, &["enrol", csv.to_str().unwrap()]);
+    let key = new_key(&env, "player", "all");
+    let server = env.serve(&["--demo"]);
+    let lrs = Client::new(&server, &key);
+    let capsule = server.json("/api/v1/capsules?limit=1").await["capsules"][0].clone();
+    let id = capsule["id"].as_str().unwrap().to_owned();
+    let level = capsule["level"].as_str().unwrap().to_owned();
+    let record = |login: &str, verb: &str, day: &str, extensions: Value, spent: &str| {
+        json!({"actor": {"account": {"homePage": "http://localhost", "name": login}},
+               "verb": {"id": verb}, "object": {"id": format!("http://localhost/capsules/{id}")},
+               "timestamp": format!("{day}T10:00:00Z"),
+               "result": {"duration": spent},
+               "context": {"extensions": extensions}})
+    };
+    let launched = "http://adlnet.gov/expapi/verbs/launched";
+    let phone = json!({"urn:cartable:xapi:device": "phone", "https://w3id.org/xapi/video/extensions/quality": "audio"});
+    let offline =
+        json!({"urn:cartable:xapi:satchel": "box-ifrane", "urn:cartable:xapi:device": "computer"});
+    let (status, _) = lrs
+        .post(&json!([
+            // Aya: two days, the first twice (counted once that day).
+            record("aya", launched, "2026-11-02", phone.clone(), "PT0S"),
+            record(
+                "aya",
+                VERB_COMPLETED,
+                "2026-11-02",
+                phone.clone(),
+                "PT3600S"
+            ),
+            record("aya", launched, "2026-11-03", phone.clone(), "PT0S"),
+            // Bilal, same school, one day.
+            record("bilal", launched, "2026-11-03", json!({}), "PT60S"),
+            // Chama offline at Ifrane.
+            record("chama", launched, "2026-11-03", offline.clone(), "PT120S"),
+            // Driss outside the period.
+            record("driss", launched, "2026-10-01", json!({}), "PT60S"),
+        ]))
+        .await;
+    assert_eq!(status, 200);
+
+    let mut planner = Browser::new(&server);
+    planner.sign_in("planner", "planning-2026").await;
+    let page = planner
+        .get("/en/indicators?from=2026-11-01&to=2026-11-07")
+        .await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    for login in ["aya", "bilal", "chama", "driss", "Aya"] {
+        assert!(
+            !html.contains(&format!(">{login}<")),
+            "the page names {login}"
+        );
+    }
+    let csv = planner
+        .get("/en/indicators.csv?from=2026-11-01&to=2026-11-07")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let value = |indicator: &str, key: &str| -> i64 {
+        csv.lines()
+            .find_map(|l| {
+                let (head, v) = l.rsplit_once(',')?;
+                (head == format!("{indicator},{key}") || head == format!("{indicator},\"{key}\""))
+                    .then(|| v.parse().unwrap())
+            })
+            .unwrap_or_else(|| panic!("{indicator},{key} missing in\n{csv}"))
+    };
+    assert_eq!(value("active_learners_day", "2026-11-02"), 1);
+    assert_eq!(value("active_learners_day", "2026-11-03"), 3);
+    assert_eq!(value("active_learners_day", "2026-11-04"), 0);
+    assert_eq!(
+        value("active_learners_week", "2026-W45"),
+        3,
+        "Aya counted once in her week"
+    );
+    assert_eq!(value("reach_school_active", "fes-1"), 2);
+    assert_eq!(value("reach_school_enrolled", "fes-1"), 2);
+    assert_eq!(
+        value("reach_school_active", "agadir-3"),
+        0,
+        "Driss was active before the period"
+    );
+    assert_eq!(value("reach_district_active", "Fès-Meknès"), 3);
+    assert_eq!(value("channel_records", "offline"), 1);
+    assert_eq!(value("channel_records", "online"), 4);
+    assert_eq!(value("device_records", "phone"), 3);
+    assert_eq!(value("audio_only_seconds", "total"), 3600);
+    assert!(value("audio_only_bytes_saved", "total") > 0);
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with("started_level,") && l.ends_with(",4")),
+        "four starts in the capsule's level ({level}):\n{csv}"
+    );
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with("completed_level,") && l.ends_with(",1"))
+    );
+
+    // Teachers and learners may not read the indicators.
+    let mut teacher = Browser::new(&server);
+    teacher.sign_in("prof", "blackboard-2026").await;
+    assert_eq!(teacher.get("/en/indicators").await.status(), 403);
+}
