@@ -301,6 +301,52 @@ impl Db {
             .collect()
     }
 
+    /// Erases a person's learning records: the statements naming them as
+    /// actor or object, their State and Agent Profile documents, their
+    /// progress, and the marks that counted them once per day and week.
+    /// The indicators' counts stay. Returns how many statements went.
+    pub async fn erase_records(&self, ifi: &str, login: &str) -> Result<u64> {
+        let mut tx = self.pool.begin().await?;
+        let seqs: Vec<i64> = sqlx::query_scalar(
+            "SELECT seq FROM xapi_statement_agents WHERE ifi = $1 AND direct = 1",
+        )
+        .bind(ifi)
+        .fetch_all(&mut *tx)
+        .await?;
+        for chunk in seqs.chunks(MAX_BINDS) {
+            for table in [
+                "xapi_statement_agents",
+                "xapi_statement_activities",
+                "xapi_statements",
+            ] {
+                let sql = format!(
+                    "DELETE FROM {table} WHERE seq IN ({})",
+                    placeholders(1, chunk.len())
+                );
+                let mut query = sqlx::query(AssertSqlSafe(sql));
+                for seq in chunk {
+                    query = query.bind(*seq);
+                }
+                query.execute(&mut *tx).await?;
+            }
+        }
+        let erased = seqs.len() as u64;
+        sqlx::query("DELETE FROM xapi_documents WHERE agent = $1")
+            .bind(ifi)
+            .execute(&mut *tx)
+            .await?;
+        for table in ["progress", "learner_days", "learner_weeks"] {
+            sqlx::query(AssertSqlSafe(format!(
+                "DELETE FROM {table} WHERE login = $1"
+            )))
+            .bind(login)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(erased)
+    }
+
     /// Those of `ids` that a stored voiding statement names.
     pub async fn voided_in_advance(&self, ids: &[&str]) -> Result<Vec<String>> {
         let mut found = Vec::new();
@@ -337,95 +383,95 @@ impl Db {
     }
 
     /// The statements that match, as (seq, JSON), in the asked order;
-    /// voided statements are left out.
+    /// voided statements are left out. As xAPI asks, a statement that
+    /// refers (by StatementRef) to a matching statement matches too — one
+    /// level deep: what refers to a referring statement is not followed.
     pub async fn query_statements(&self, q: &StatementQuery) -> Result<Vec<(i64, String)>> {
-        let mut sql = String::from("SELECT s.seq, s.statement FROM xapi_statements s");
+        let mut rows = self.run_query(q, false).await?;
+        let content_filter = q.agent.is_some()
+            || q.activity.is_some()
+            || q.verb.is_some()
+            || q.registration.is_some();
+        if content_filter {
+            rows.extend(self.run_query(q, true).await?);
+            rows.sort_by_key(|(seq, _)| if q.ascending { *seq } else { -*seq });
+            rows.dedup_by_key(|(seq, _)| *seq);
+            rows.truncate(q.limit as usize);
+        }
+        Ok(rows)
+    }
+
+    /// One page of the direct matches, or (`referring`) of the statements
+    /// whose StatementRef names a direct match.
+    async fn run_query(&self, q: &StatementQuery, referring: bool) -> Result<Vec<(i64, String)>> {
         let mut binds: Vec<Bind> = Vec::new();
-        let next = |binds: &mut Vec<Bind>, value: Bind| {
+        let mut next = |value: Bind| {
             binds.push(value);
             format!("${}", binds.len())
         };
+        // What the filter says of the matching statements (alias s).
+        let mut joins = String::new();
+        let mut matching = String::new();
         if let Some((ifi, related)) = &q.agent {
-            let p = next(&mut binds, Bind::Text(ifi.clone()));
-            sql.push_str(&format!(
-                " JOIN xapi_statement_agents a ON a.seq = s.seq AND a.ifi = {p}"
+            let p = next(Bind::Text(ifi.clone()));
+            let direct = if *related { "" } else { " AND a.direct = 1" };
+            joins.push_str(&format!(
+                " JOIN xapi_statement_agents a ON a.seq = s.seq AND a.ifi = {p}{direct}"
             ));
-            if !related {
-                sql.push_str(" AND a.direct = 1");
-            }
         }
         if let Some((activity, related)) = &q.activity {
-            let p = next(&mut binds, Bind::Text(activity.clone()));
-            sql.push_str(&format!(
-                " JOIN xapi_statement_activities t ON t.seq = s.seq AND t.activity = {p}"
+            let p = next(Bind::Text(activity.clone()));
+            let direct = if *related { "" } else { " AND t.direct = 1" };
+            joins.push_str(&format!(
+                " JOIN xapi_statement_activities t ON t.seq = s.seq AND t.activity = {p}{direct}"
             ));
-            if !related {
-                sql.push_str(" AND t.direct = 1");
-            }
         }
-        sql.push_str(" WHERE s.voided = 0");
-        let clause = |sql: &mut String, binds: &mut Vec<Bind>, text: &str, value: Bind| {
-            let p = next(binds, value);
-            sql.push_str(&text.replace("{}", &p));
-        };
         if let Some(verb) = &q.verb {
-            clause(
-                &mut sql,
-                &mut binds,
-                " AND s.verb = {}",
-                Bind::Text(verb.clone()),
-            );
+            matching.push_str(&format!(" AND s.verb = {}", next(Bind::Text(verb.clone()))));
         }
         if let Some(registration) = &q.registration {
-            clause(
-                &mut sql,
-                &mut binds,
+            matching.push_str(&format!(
                 " AND s.registration = {}",
-                Bind::Text(registration.clone()),
-            );
+                next(Bind::Text(registration.clone()))
+            ));
         }
+        // What is asked of the statements returned (alias r).
+        let mut returned = String::from(" AND r.voided = 0");
         if let Some(since) = q.since {
-            clause(&mut sql, &mut binds, " AND s.stored > {}", Bind::Int(since));
+            returned.push_str(&format!(" AND r.stored > {}", next(Bind::Int(since))));
         }
         if let Some(until) = q.until {
-            clause(
-                &mut sql,
-                &mut binds,
-                " AND s.stored <= {}",
-                Bind::Int(until),
-            );
+            returned.push_str(&format!(" AND r.stored <= {}", next(Bind::Int(until))));
         }
         if let Some(authority) = &q.authority {
-            clause(
-                &mut sql,
-                &mut binds,
-                " AND s.authority = {}",
-                Bind::Text(authority.clone()),
-            );
+            returned.push_str(&format!(
+                " AND r.authority = {}",
+                next(Bind::Text(authority.clone()))
+            ));
         }
         if let Some(after) = q.after {
             let op = if q.ascending { ">" } else { "<" };
-            clause(
-                &mut sql,
-                &mut binds,
-                &format!(" AND s.seq {op} {{}}"),
-                Bind::Int(after),
-            );
+            returned.push_str(&format!(" AND r.seq {op} {}", next(Bind::Int(after))));
         }
         if let Some(up_to) = q.up_to {
-            clause(&mut sql, &mut binds, " AND s.seq <= {}", Bind::Int(up_to));
+            returned.push_str(&format!(" AND r.seq <= {}", next(Bind::Int(up_to))));
         }
-        sql.push_str(if q.ascending {
-            " ORDER BY s.seq ASC"
+        let order = if q.ascending { "ASC" } else { "DESC" };
+        let limit = next(Bind::Int(i64::from(q.limit)));
+        let sql = if referring {
+            format!(
+                "SELECT r.seq, r.statement FROM xapi_statements r
+                 WHERE r.refers_to IN (SELECT s.id FROM xapi_statements s{joins} WHERE 1 = 1{matching})
+                 {returned} ORDER BY r.seq {order} LIMIT {limit}"
+            )
         } else {
-            " ORDER BY s.seq DESC"
-        });
-        clause(
-            &mut sql,
-            &mut binds,
-            " LIMIT {}",
-            Bind::Int(i64::from(q.limit)),
-        );
+            // One alias for both roles: the returned statement is the match.
+            format!(
+                "SELECT r.seq, r.statement FROM xapi_statements r{} WHERE 1 = 1{}{returned} ORDER BY r.seq {order} LIMIT {limit}",
+                joins.replace("s.seq", "r.seq"),
+                matching.replace("s.", "r."),
+            )
+        };
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for bind in binds {
             query = match bind {

@@ -16,6 +16,12 @@ pub enum LrsCommand {
     Key(KeyCommand),
     /// Rebuild the progress the pages read from the stored statements.
     Reproject,
+    /// Erase a user's learning records (the city's counts stay).
+    Erase {
+        login: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(clap::Subcommand)]
@@ -45,6 +51,20 @@ pub enum KeyCommand {
 pub async fn run(app: App, command: LrsCommand) -> anyhow::Result<ExitCode> {
     let command = match command {
         LrsCommand::Key(c) => c,
+        LrsCommand::Erase { login, json } => {
+            if app.db.user(&login).await?.is_none() {
+                bail!("there is no user {login:?}");
+            }
+            let home = app.config.public_url.trim_end_matches('/');
+            let ifi = cartable_web::xapi::user_ifi(home, &login);
+            let erased = app.db.erase_records(&ifi.0, &login).await?;
+            if json {
+                println!("{}", serde_json::json!({"login": login, "erased": erased}));
+            } else {
+                println!("erased {erased} records of {login}");
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
         LrsCommand::Reproject => {
             let read = cartable_web::xapi::rebuild_projection(
                 &app.db,

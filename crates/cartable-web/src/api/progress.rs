@@ -2,7 +2,7 @@
 //! of their statements, see `cartable_core::progress`), what the player
 //! needs to record and resume, and all their records as one download.
 
-use crate::auth::{AnyRole, Auth, Require};
+use crate::auth::{Admins, AnyRole, Auth, Require};
 use crate::xapi::{user_agent, user_ifi};
 use crate::{ApiError, Shared};
 use axum::extract::{Path, State};
@@ -10,6 +10,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use cartable_core::accounts::User;
 use cartable_core::progress::{self, Progress};
 use cartable_store::records::StatementQuery;
 use serde_json::{Value, json};
@@ -24,6 +25,7 @@ pub fn router() -> Router<Shared> {
         .route("/me/progress", get(all_progress))
         .route("/me/progress/{capsule}", get(capsule_progress))
         .route("/me/records", get(download))
+        .route("/users/{login}/records", get(records_of).delete(erase))
 }
 
 /// The learner's newest records, newest first.
@@ -136,7 +138,11 @@ async fn download(
     State(state): State<Shared>,
     Require(auth, ..): Require<AnyRole>,
 ) -> Result<Response, ApiError> {
-    let ifi = user_ifi(&state.lrs.home_page, auth.user.login.as_str());
+    records_file(&state, &auth.user).await
+}
+
+async fn records_file(state: &Shared, user: &User) -> Result<Response, ApiError> {
+    let ifi = user_ifi(&state.lrs.home_page, user.login.as_str());
     let mut query = StatementQuery {
         agent: Some((ifi.0, true)),
         ascending: true,
@@ -160,7 +166,7 @@ async fn download(
     out.push(']');
     let name = format!(
         "attachment; filename=\"cartable-records-{}.json\"",
-        auth.user.login.as_str()
+        user.login.as_str()
     );
     Ok((
         [
@@ -170,4 +176,42 @@ async fn download(
         out,
     )
         .into_response())
+}
+
+/// An admin's copy of a person's records (the same file they can download
+/// themselves).
+async fn records_of(
+    State(state): State<Shared>,
+    _: Require<Admins>,
+    Path(login): Path<String>,
+) -> Result<Response, ApiError> {
+    let user = existing(&state, &login).await?;
+    records_file(&state, &user).await
+}
+
+/// Erases a person's records; the city's counts stay.
+async fn erase(
+    State(state): State<Shared>,
+    _: Require<Admins>,
+    Path(login): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let user = existing(&state, &login).await?;
+    let erased = erase_records(&state, user.login.as_str()).await?;
+    Ok(Json(json!({"login": user.login, "erased": erased})))
+}
+
+async fn existing(state: &Shared, login: &str) -> Result<User, ApiError> {
+    state
+        .db
+        .user(login)
+        .await?
+        .map(|u| u.user)
+        .ok_or_else(|| ApiError::NotFound(format!("user \"{login}\"")))
+}
+
+/// Erases the records of a platform user: what the API and the command
+/// line both do.
+pub async fn erase_records(state: &Shared, login: &str) -> Result<u64, ApiError> {
+    let ifi = user_ifi(&state.lrs.home_page, login);
+    Ok(state.db.erase_records(&ifi.0, login).await?)
 }

@@ -67,7 +67,39 @@ pub fn service(
 + Send
 + Sync
 + 'static {
-    tower::Layer::layer(&from_fn(alternate_syntax), router().with_state(state))
+    let inner = tower::Layer::layer(&from_fn(alternate_syntax), router().with_state(state));
+    tower::Layer::layer(&cors(), inner)
+}
+
+/// xAPI content is often served from another origin (a content package on
+/// its own server). Such pages may call the LRS with a key in the
+/// Authorization header; cookies are never accepted cross-origin (no
+/// `Allow-Credentials`), and a session's writes need its CSRF token anyway.
+fn cors() -> tower_http::cors::CorsLayer {
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::any())
+        .allow_methods([
+            Method::GET,
+            Method::HEAD,
+            Method::PUT,
+            Method::POST,
+            Method::DELETE,
+        ])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            HeaderName::from_static("x-experience-api-version"),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LAST_MODIFIED,
+            HeaderName::from_static("x-experience-api-version"),
+            HeaderName::from_static("x-experience-api-consistent-through"),
+        ])
+        .max_age(std::time::Duration::from_secs(3600))
 }
 
 fn router() -> Router<Shared> {

@@ -526,6 +526,16 @@ async fn every_role_against_every_protected_route_is_allowed_or_403_never_500() 
             None,
             editors,
         ),
+        ("GET", "/api/v1/me/progress".into(), None, any),
+        ("GET", "/api/v1/me/progress/some-capsule".into(), None, any),
+        ("GET", "/api/v1/me/records".into(), None, any),
+        ("GET", "/api/v1/users/learner/records".into(), None, admin),
+        (
+            "DELETE",
+            "/api/v1/users/learner/records".into(),
+            None,
+            admin,
+        ),
     ];
     for (method, path, body, allowed) in &routes {
         for who in ROLES.iter().map(Some).chain([None]) {
@@ -563,6 +573,11 @@ async fn every_role_against_every_protected_route_is_allowed_or_403_never_500() 
         ("/ar/admin", admin),
         ("/en/teach", teachers),
         ("/fr/teach/classes/cm2-a", teachers),
+        ("/fr/teach/classes/cm2-a/progress", teachers),
+        ("/en/teach/classes/cm2-a/progress.csv", teachers),
+        ("/fr/learning", any),
+        ("/ar/indicators", editors),
+        ("/fr/indicators.csv", editors),
     ];
     for role in ROLES {
         let mut b = Browser::new(&server);

@@ -145,6 +145,28 @@ async fn statements_are_stored_once_and_read_back_with_every_filter() {
         .unwrap();
     assert_eq!(wrong_version.status(), 400);
 
+    // Content served from another origin may use the LRS with a key.
+    let preflight = lrs
+        .http
+        .request(reqwest::Method::OPTIONS, format!("{}/statements", lrs.base))
+        .header("origin", "https://content.example")
+        .header("access-control-request-method", "PUT")
+        .header(
+            "access-control-request-headers",
+            "authorization,content-type,x-experience-api-version",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success(), "{}", preflight.status());
+    assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
+    assert!(
+        preflight
+            .headers()
+            .get("access-control-allow-credentials")
+            .is_none()
+    );
+
     // PUT by id; the same again is accepted, other content is a conflict.
     let id = "3b7a1c52-7b7e-4c0e-9a51-2f4c1d6e8a90";
     let one = watched(1, "fractions");
@@ -437,6 +459,30 @@ async fn voiding_hides_a_statement_which_stays_reachable_as_voided() {
     let listed = ids_of(&lrs.get("").await);
     assert!(!listed.contains(&target));
     assert!(listed.contains(&voider), "the voiding statement is listed");
+    // Filters also return what refers to a match: the voiding statement
+    // is found by the voided statement's activity, and so is a comment on
+    // the other statement.
+    let by_activity = ids_of(
+        &lrs.get("activity=https://cartable.example/capsules/a")
+            .await,
+    );
+    assert_eq!(by_activity, vec![voider.clone()]);
+    let other = ids[1].as_str().unwrap().to_owned();
+    let comment = json!({"actor": learner(7), "verb": {"id": "http://adlnet.gov/expapi/verbs/commented"},
+                         "object": {"objectType": "StatementRef", "id": other},
+                         "result": {"response": "Très clair !"}});
+    let (status, comment_id) = lrs.post(&comment).await;
+    assert_eq!(status, 200);
+    let by_actor = ids_of(&lrs.get(&q(&learner(1))).await);
+    assert_eq!(
+        by_actor,
+        vec![
+            comment_id[0].as_str().unwrap().to_owned(),
+            voider.clone(),
+            other.clone()
+        ],
+        "newest first: the comment, the voiding, the remaining statement"
+    );
     // A voiding statement cannot be voided.
     let (status, _) = lrs.post(&void(&voider)).await;
     assert_eq!(status, 400);
@@ -1299,4 +1345,65 @@ async fn city_indicators_count_activity_without_naming_anyone() {
     let mut teacher = Browser::new(&server);
     teacher.sign_in("prof", "blackboard-2026").await;
     assert_eq!(teacher.get("/en/indicators").await.status(), 403);
+
+    // An admin erases Aya's records: they are gone, the counts stay.
+    add_user(&env, "root", "admin", "root-password-1");
+    let admin = crate::accounts::token(&env, "root");
+    let http = reqwest::Client::new();
+    let copy: Vec<Value> = http
+        .get(server.url("/api/v1/users/aya/records"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(copy.len(), 3, "the admin's copy before erasure");
+    let erased: Value = http
+        .delete(server.url("/api/v1/users/aya/records"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(erased["erased"], 3);
+    let after: Vec<Value> = http
+        .get(server.url("/api/v1/users/aya/records"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(after.is_empty());
+    let by_agent = lrs
+        .get(&q(
+            &json!({"account": {"homePage": "http://localhost", "name": "aya"}}),
+        ))
+        .await;
+    assert!(ids_of(&by_agent).is_empty());
+    let again = planner
+        .get("/en/indicators.csv?from=2026-11-01&to=2026-11-07")
+        .await
+        .text()
+        .await
+        .unwrap();
+    for line in [
+        "active_learners_day,2026-11-03,3",
+        "active_learners_week,2026-W45,3",
+        "device_records,phone,3",
+    ] {
+        assert!(
+            again.lines().any(|l| l == line),
+            "{line} after erasure:\n{again}"
+        );
+    }
+    let out = env.run(&["lrs", "erase", "bilal", "--json"]);
+    assert!(out.status.success());
+    let printed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(printed["erased"], 1);
 }
