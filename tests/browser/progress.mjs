@@ -78,8 +78,12 @@ await run(async () => {
       v.pause();
       return v.currentTime;
     }, PLAY_MS);
-    await page.waitForLoadState("networkidle");
-    recorded = await progress(page);
+    // The record of the pause is on its way: wait for it (bounded).
+    for (let i = 0; i < 50; i += 1) {
+      recorded = await progress(page);
+      if (recorded && recorded.position > 0) break;
+      await page.waitForTimeout(100);
+    }
     check(
       "record on pause",
       recorded && typeof recorded.position === "number" && Math.abs(recorded.position - paused) < 0.1,

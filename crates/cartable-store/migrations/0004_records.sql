@@ -160,3 +160,16 @@ CREATE TABLE learner_weeks (
     week  TEXT NOT NULL,
     PRIMARY KEY (login, week)
 );
+
+-- What a teacher asked a class to watch, by when: a programme (all its
+-- capsules) or a list of capsules (JSON array). due is YYYY-MM-DD.
+CREATE TABLE assignments (
+    id         TEXT PRIMARY KEY,
+    class_id   TEXT NOT NULL REFERENCES classes (id) ON DELETE CASCADE,
+    programme  TEXT,
+    capsules   TEXT NOT NULL,
+    due        TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX assignments_class ON assignments (class_id, due);

@@ -277,6 +277,26 @@ impl Db {
         Ok(found)
     }
 
+    /// One person's progress in the given activities.
+    pub async fn progress_of(&self, login: &str, activities: &[&str]) -> Result<Vec<ProgressRow>> {
+        let mut found = Vec::new();
+        for chunk in activities.chunks(MAX_BINDS - 1) {
+            let sql = format!(
+                "SELECT login, activity, position_ms, reached, completed, spent_ms, first_at, last_at
+                 FROM progress WHERE login = $1 AND activity IN ({})",
+                placeholders(2, chunk.len())
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql)).bind(login);
+            for a in chunk {
+                query = query.bind(*a);
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                found.push(progress_from_row(&row)?);
+            }
+        }
+        Ok(found)
+    }
+
     /// Each learner of a class with the time of their newest record in
     /// any activity (microseconds), None if they have none.
     pub async fn class_last_seen(&self, class: &str) -> Result<Vec<(String, String, Option<i64>)>> {

@@ -261,3 +261,16 @@ ind-audio-mb = الميغابايتات الموفَّرة
 ind-nothing = لا نشاط في هذه الفترة.
 nav-indicators = المؤشرات
 ind-table = عرض الأرقام
+
+# Assignments
+assign-title = الواجبات
+assign-none = لا واجب لهذا القسم.
+assign-what = للمشاهدة
+assign-due = قبل
+assign-done = أكمله
+assign-remove = حذف
+assign-button = إسناد هذا البرنامج إلى القسم
+assign-refused = تعذّر إسناد هذا الواجب.
+assign-yours = واجباتي
+assign-progress = { $done } من { $total } مكتملة
+assign-late = متأخر

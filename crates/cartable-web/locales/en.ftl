@@ -245,3 +245,16 @@ ind-audio-mb = Megabytes saved
 ind-nothing = No activity in this period.
 nav-indicators = Indicators
 ind-table = Show the figures
+
+# Assignments
+assign-title = Assignments
+assign-none = No assignment for this class.
+assign-what = To watch
+assign-due = Due
+assign-done = Finished by
+assign-remove = Remove
+assign-button = Assign this programme to the class
+assign-refused = This assignment could not be made.
+assign-yours = My assignments
+assign-progress = { $done } of { $total } finished
+assign-late = late

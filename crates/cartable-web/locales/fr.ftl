@@ -245,3 +245,16 @@ ind-audio-mb = Mégaoctets économisés
 ind-nothing = Aucune activité sur cette période.
 nav-indicators = Indicateurs
 ind-table = Voir les chiffres
+
+# Assignments
+assign-title = Devoirs
+assign-none = Aucun devoir pour cette classe.
+assign-what = À regarder
+assign-due = Pour le
+assign-done = Terminé par
+assign-remove = Retirer
+assign-button = Donner ce programme à la classe
+assign-refused = Ce devoir n’a pas pu être donné.
+assign-yours = Mes devoirs
+assign-progress = { $done } sur { $total } terminées
+assign-late = en retard

@@ -4,6 +4,7 @@
 //! `cursor` to get the next, and stays valid while capsules are added.
 
 pub mod accounts;
+pub mod assignments;
 pub mod progress;
 
 use crate::auth::{Editors, Require};

@@ -69,7 +69,7 @@ fn rebuild(kept: &Kept) -> Response {
 /// Serves a GET from the cache when a fresh answer is kept; otherwise
 /// runs the handler and keeps its successful answer.
 pub async fn layer(State(state): State<Shared>, request: Request, next: Next) -> Response {
-    if request.method() != Method::GET {
+    if request.method() != Method::GET || personal_home(&request) {
         return next.run(request).await;
     }
     let gzip = request
@@ -115,4 +115,17 @@ pub async fn layer(State(state): State<Shared>, request: Request, next: Next) ->
         state.responses.insert(key, Arc::new(kept));
     }
     response
+}
+
+/// The home page of a signed-in browser shows that learner's assignments:
+/// it is never taken from nor put in the shared cache.
+fn personal_home(request: &Request) -> bool {
+    let path = request.uri().path();
+    let home = path.len() == 4 && path.starts_with('/') && path.ends_with('/');
+    home && request
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains(crate::auth::SESSION_COOKIE))
 }

@@ -120,6 +120,7 @@ pub fn router(state: Shared) -> Router {
         .merge(
             api::accounts::router()
                 .merge(api::progress::router())
+                .merge(api::assignments::router())
                 .layer(CompressionLayer::new()),
         )
         .fallback(|| async { ApiError::NotFound("this API route".into()) });

@@ -11,12 +11,13 @@ use super::account::personal;
 use super::view::{Page, Text, text};
 use super::{PageError, ui_lang};
 use crate::api::accounts::taught_class;
-use crate::auth::{Require, Teachers};
+use crate::api::assignments::NewAssignment;
+use crate::auth::{Auth, Require, Teachers};
 use crate::{ApiError, Shared, UiLang};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use cartable_core::accounts::Class;
 use cartable_core::catalog::Programme;
 use cartable_core::progress;
@@ -31,7 +32,7 @@ const ABSENT_DAYS: u32 = 7;
 /// The most capsules of a programme the matrix shows.
 const MAX_CAPSULES: u32 = 200;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub struct DashQuery {
     programme: Option<String>,
     days: Option<u32>,
@@ -75,12 +76,25 @@ struct Dashboard {
     days: u32,
 }
 
+/// An assignment as the teacher sees it.
+pub struct AssignmentLine {
+    pub id: String,
+    pub what: String,
+    pub due: String,
+    /// Learners who finished every capsule of it.
+    pub done: usize,
+}
+
 #[derive(Template)]
 #[template(path = "dashboard.html")]
 struct DashboardTemplate {
     page: Page,
     d: Dashboard,
     csv_url: String,
+    csrf: String,
+    assignments: Vec<AssignmentLine>,
+    /// Why the last assignment asked for was refused.
+    refusal: Option<String>,
 }
 
 impl DashboardTemplate {
@@ -96,8 +110,94 @@ pub async fn page(
     Query(q): Query<DashQuery>,
 ) -> Result<Response, PageError> {
     let lang = ui_lang(&lang)?;
-    let class = class_for(&state, lang, &auth.user, &id).await?;
-    let d = build(&state, lang, class, q).await?;
+    render(&state, lang, &auth, &id, q, None, StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+pub struct AssignForm {
+    programme: Option<String>,
+    due: String,
+}
+
+/// The teacher's form: assigns a programme to the class by a day.
+pub async fn assign(
+    State(state): State<Shared>,
+    Path((lang, id)): Path<(String, String)>,
+    Require(auth, ..): Require<Teachers>,
+    form: Result<Form<AssignForm>, axum::extract::rejection::FormRejection>,
+) -> Result<Response, PageError> {
+    let lang = ui_lang(&lang)?;
+    class_for(&state, lang, &auth.user, &id).await?;
+    let Ok(Form(form)) = form else {
+        return render(
+            &state,
+            lang,
+            &auth,
+            &id,
+            DashQuery::default(),
+            Some(I18n::t(lang, "assign-refused")),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    };
+    let new = NewAssignment {
+        programme: form.programme.clone(),
+        capsules: Vec::new(),
+        due: form.due,
+    };
+    match crate::api::assignments::assign(&state, &auth.user, &id, new).await {
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/{}/teach/classes/{id}/progress{}",
+            lang.code(),
+            form.programme
+                .map(|p| format!("?programme={p}"))
+                .unwrap_or_default()
+        ))
+        .into_response()),
+        Err(ApiError::Invalid(why)) => {
+            render(
+                &state,
+                lang,
+                &auth,
+                &id,
+                DashQuery::default(),
+                Some(why),
+                StatusCode::BAD_REQUEST,
+            )
+            .await
+        }
+        Err(e) => Err(PageError::Internal(lang, e.message())),
+    }
+}
+
+/// The teacher's button: removes an assignment.
+pub async fn unassign(
+    State(state): State<Shared>,
+    Path((lang, id, aid)): Path<(String, String, String)>,
+    Require(auth, ..): Require<Teachers>,
+) -> Result<Response, PageError> {
+    let lang = ui_lang(&lang)?;
+    class_for(&state, lang, &auth.user, &id).await?;
+    state
+        .db
+        .remove_assignment(&id, &aid)
+        .await
+        .map_err(|e| PageError::Internal(lang, e.to_string()))?;
+    Ok(Redirect::to(&format!("/{}/teach/classes/{id}/progress", lang.code())).into_response())
+}
+
+async fn render(
+    state: &Shared,
+    lang: UiLang,
+    auth: &Auth,
+    id: &str,
+    q: DashQuery,
+    refusal: Option<String>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let class = class_for(state, lang, &auth.user, id).await?;
+    let assignments = assignment_lines(state, lang, &class).await?;
+    let d = build(state, lang, class, q).await?;
     let title = format!("{} · {}", d.class.name, I18n::t(lang, "dash-title"));
     let csv_url = format!(
         "/{}/teach/classes/{}/progress.csv{}",
@@ -116,8 +216,62 @@ pub async fn page(
         ),
         d,
         csv_url,
+        csrf: auth.csrf.clone().unwrap_or_default(),
+        assignments,
+        refusal,
     };
-    personal(lang, StatusCode::OK, template.render())
+    personal(lang, status, template.render())
+}
+
+/// The class's assignments with how many learners finished each.
+async fn assignment_lines(
+    state: &Shared,
+    lang: UiLang,
+    class: &Class,
+) -> Result<Vec<AssignmentLine>, PageError> {
+    let fault = |e: cartable_store::StoreError| PageError::Internal(lang, e.to_string());
+    let programmes = state.db.programmes().await.map_err(fault)?;
+    let home = &state.lrs.home_page;
+    let mut lines = Vec::new();
+    for a in state.db.class_assignments(&class.id).await.map_err(fault)? {
+        let activities: Vec<String> = a
+            .capsules
+            .iter()
+            .map(|c| progress::capsule_activity(home, c))
+            .collect();
+        let refs: Vec<&str> = activities.iter().map(String::as_str).collect();
+        let rows = state
+            .db
+            .class_progress(&class.id, &refs)
+            .await
+            .map_err(fault)?;
+        let mut finished: HashMap<&str, usize> = HashMap::new();
+        for r in rows.iter().filter(|r| r.completed) {
+            *finished.entry(r.login.as_str()).or_default() += 1;
+        }
+        let done = finished
+            .values()
+            .filter(|n| **n >= a.capsules.len())
+            .count();
+        let what = match &a.programme {
+            Some(p) => programmes
+                .iter()
+                .find(|x| x.id.as_str() == p)
+                .map_or_else(|| p.clone(), |x| text(&x.titles, lang).text),
+            None => {
+                let mut args = fluent_bundle::FluentArgs::new();
+                args.set("count", a.capsules.len());
+                crate::i18n::I18N.message(lang, "capsule-count", Some(&args))
+            }
+        };
+        lines.push(AssignmentLine {
+            id: a.id,
+            what,
+            due: a.due,
+            done,
+        });
+    }
+    Ok(lines)
 }
 
 pub async fn csv(

@@ -4,6 +4,7 @@ use super::view::{CapsuleCard, Choice, Page, ProgrammeCard, Text, duration, text
 use super::{PageError, html, ui_lang};
 use crate::Shared;
 use crate::api::{blob_url, decode_cursor, download_name, download_url, encode_cursor, filter};
+use crate::auth::MaybeAuth;
 use crate::i18n::UiLang;
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
@@ -24,6 +25,8 @@ const CONTENT_LANGS: [&str; 5] = ["ar", "fr", "en", "tr", "zgh"];
 #[template(path = "home.html")]
 struct HomeTemplate {
     page: Page,
+    /// A signed-in learner's assignments (the page is then theirs only).
+    homework: Vec<super::learning::Homework>,
     programmes: Vec<ProgrammeCard>,
     newest: Vec<CapsuleCard>,
     levels: Vec<Choice>,
@@ -32,8 +35,15 @@ struct HomeTemplate {
 pub async fn home(
     State(state): State<Shared>,
     Path(lang): Path<String>,
+    MaybeAuth(auth): MaybeAuth,
 ) -> Result<Response, PageError> {
     let lang = ui_lang(&lang)?;
+    let homework = match &auth {
+        Some(a) => super::learning::homework(&state, lang, a.user.login.as_str())
+            .await
+            .map_err(|e| PageError::Internal(lang, e.message()))?,
+        None => Vec::new(),
+    };
     let programmes = state.db.programmes().await.map_err(|e| (lang, e))?;
     let newest = state
         .db
@@ -70,11 +80,16 @@ pub async fn home(
             .map(|c| CapsuleCard::new(&state, lang, c))
             .collect(),
         levels,
+        homework,
         page: Page {
             title: page.t("home-title"),
             ..page
         },
     };
+    // Signed in, the page is the learner's own: never kept by a cache.
+    if auth.is_some() {
+        return super::account::personal(lang, axum::http::StatusCode::OK, template.render());
+    }
     html(template.render(), lang)
 }
 

@@ -36,10 +36,77 @@ struct Event {
     url: String,
 }
 
+/// An assignment as the learner sees it.
+pub struct Homework {
+    pub what: String,
+    pub due: String,
+    pub progress: String,
+    pub late: bool,
+    pub finished: bool,
+    /// The first capsule not finished yet.
+    pub next: Option<String>,
+}
+
+/// The learner's assignments, soonest due first.
+pub async fn homework(
+    state: &Shared,
+    lang: crate::UiLang,
+    login: &str,
+) -> Result<Vec<Homework>, crate::ApiError> {
+    let programmes = state.db.programmes().await?;
+    let today = chrono::Utc::now().date_naive().to_string();
+    let home = &state.lrs.home_page;
+    let mut out = Vec::new();
+    for a in state.db.learner_assignments(login).await? {
+        let activities: Vec<String> = a
+            .capsules
+            .iter()
+            .map(|c| progress::capsule_activity(home, c))
+            .collect();
+        let refs: Vec<&str> = activities.iter().map(String::as_str).collect();
+        let rows = state.db.progress_of(login, &refs).await?;
+        let finished: Vec<&str> = rows
+            .iter()
+            .filter(|r| r.completed)
+            .map(|r| r.activity.as_str())
+            .collect();
+        let next = a
+            .capsules
+            .iter()
+            .zip(&activities)
+            .find(|(_, act)| !finished.contains(&act.as_str()))
+            .map(|(c, _)| format!("/{}/capsules/{c}", lang.code()));
+        let mut args = fluent_bundle::FluentArgs::new();
+        args.set("done", finished.len());
+        args.set("total", a.capsules.len());
+        let what = match &a.programme {
+            Some(p) => programmes
+                .iter()
+                .find(|x| x.id.as_str() == p)
+                .map_or_else(|| p.clone(), |x| text(&x.titles, lang).text),
+            None => {
+                let mut n = fluent_bundle::FluentArgs::new();
+                n.set("count", a.capsules.len());
+                crate::i18n::I18N.message(lang, "capsule-count", Some(&n))
+            }
+        };
+        out.push(Homework {
+            what,
+            late: next.is_some() && a.due < today,
+            finished: next.is_none(),
+            progress: crate::i18n::I18N.message(lang, "assign-progress", Some(&args)),
+            due: a.due,
+            next,
+        });
+    }
+    Ok(out)
+}
+
 #[derive(Template)]
 #[template(path = "learning.html")]
 struct LearningTemplate {
     page: Page,
+    homework: Vec<Homework>,
     going: Vec<Line>,
     done: Vec<Line>,
     history: Vec<Event>,
@@ -86,8 +153,12 @@ pub async fn page(
         };
         history.push(event);
     }
+    let homework = homework(&state, lang, auth.user.login.as_str())
+        .await
+        .map_err(internal)?;
     let template = LearningTemplate {
         page,
+        homework,
         going,
         done,
         history,

@@ -76,6 +76,14 @@ pub fn personal_router() -> Router<Shared> {
         .route("/{lang}/teach/classes/{id}", get(admin::class))
         .route("/{lang}/teach/classes/{id}/progress", get(dashboard::page))
         .route(
+            "/{lang}/teach/classes/{id}/assignments",
+            post(dashboard::assign),
+        )
+        .route(
+            "/{lang}/teach/classes/{id}/assignments/{aid}/delete",
+            post(dashboard::unassign),
+        )
+        .route(
             "/{lang}/teach/classes/{id}/progress.csv",
             get(dashboard::csv),
         )

@@ -536,6 +536,25 @@ async fn every_role_against_every_protected_route_is_allowed_or_403_never_500() 
             None,
             admin,
         ),
+        (
+            "GET",
+            "/api/v1/classes/cm2-a/assignments".into(),
+            None,
+            teachers,
+        ),
+        (
+            "POST",
+            "/api/v1/classes/cm2-a/assignments".into(),
+            Some(json!({"capsules": [], "due": "2099-01-01"})),
+            teachers,
+        ),
+        (
+            "DELETE",
+            "/api/v1/classes/cm2-a/assignments/none".into(),
+            None,
+            teachers,
+        ),
+        ("GET", "/api/v1/me/assignments".into(), None, any),
     ];
     for (method, path, body, allowed) in &routes {
         for who in ROLES.iter().map(Some).chain([None]) {

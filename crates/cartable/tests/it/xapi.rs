@@ -1407,3 +1407,154 @@ async fn city_indicators_count_activity_without_naming_anyone() {
     let printed: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(printed["erased"], 1);
 }
+
+#[tokio::test]
+async fn a_teacher_assigns_a_programme_and_learners_see_it_at_home() {
+    let env = Env::new().await;
+    add_user(&env, "prof", "teacher", "blackboard-2026");
+    cli(
+        &env,
+        &["school", "add", "oujda-1", "--name", "École Oujda 1"],
+    );
+    cli(
+        &env,
+        &[
+            "class", "add", "ce5", "--school", "oujda-1", "--name", "CE5",
+        ],
+    );
+    cli(&env, &["class", "teacher", "ce5", "prof"]);
+    let csv = env.dir.path().join("ce5.csv");
+    std::fs::write(
+        &csv,
+        "name,login,class,password\nAya,aya,ce5,aya-pass-2026\n",
+    )
+    .unwrap();
+    cli(&env, &["enrol", csv.to_str().unwrap()]);
+    let server = env.serve(&["--demo"]);
+    let programme = server.json("/api/v1/programmes").await["programmes"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let capsules = server
+        .json(&format!("/api/v1/capsules?programme={programme}"))
+        .await;
+    let ids: Vec<String> = capsules["capsules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect();
+
+    let mut teacher = Browser::new(&server);
+    teacher.sign_in("prof", "blackboard-2026").await;
+    let page = teacher
+        .get("/fr/teach/classes/ce5/progress")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let csrf = crate::accounts::hidden_csrf(&page);
+    // A bad day is refused with a message, nothing assigned.
+    let refused = teacher
+        .post_form(
+            "/fr/teach/classes/ce5/assignments",
+            &[
+                ("csrf", &csrf),
+                ("programme", &programme),
+                ("due", "next week"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), 400);
+    assert!(refused.text().await.unwrap().contains("YYYY-MM-DD"));
+    let made = teacher
+        .post_form(
+            "/fr/teach/classes/ce5/assignments",
+            &[
+                ("csrf", &csrf),
+                ("programme", &programme),
+                ("due", "2099-06-30"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status(), 303);
+
+    let mut learner = Browser::new(&server);
+    learner.sign_in("aya", "aya-pass-2026").await;
+    let home = learner.get("/fr/").await;
+    assert_eq!(home.headers()["cache-control"], "no-store");
+    let home = home.text().await.unwrap();
+    assert!(home.contains("Mes devoirs"), "{home}");
+    assert!(
+        home.contains(&format!("0 sur {} terminées", ids.len())),
+        "{home}"
+    );
+    assert!(home.contains(&format!("/fr/capsules/{}", ids[0])));
+    // Anonymous visitors still get the shared page.
+    let anonymous = server.get("/fr/").await;
+    assert!(
+        anonymous.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("public")
+    );
+    assert!(!anonymous.text().await.unwrap().contains("Mes devoirs"));
+
+    // Aya finishes the first capsule: her home says so and points on.
+    let me: Value = learner
+        .get(&format!("/api/v1/me/progress/{}", ids[0]))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let done = json!({"actor": me["agent"], "verb": {"id": VERB_COMPLETED},
+                      "object": {"id": me["activity"]}});
+    let r = learner
+        .send_xapi("POST", "/xapi/statements", me["csrf"].as_str(), Some(done))
+        .await;
+    assert_eq!(r.status(), 200);
+    let home = learner.get("/fr/").await.text().await.unwrap();
+    assert!(
+        home.contains(&format!("1 sur {} terminées", ids.len())),
+        "{home}"
+    );
+    assert!(home.contains(&format!("/fr/capsules/{}", ids[1])));
+    let mine: Value = learner
+        .get("/api/v1/me/assignments")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(mine["assignments"][0]["done"], 1);
+
+    // The API does the same for scripts, and refuses what is not there.
+    let token = crate::accounts::token(&env, "prof");
+    let http = reqwest::Client::new();
+    let bad = http
+        .post(server.url("/api/v1/classes/ce5/assignments"))
+        .bearer_auth(&token)
+        .json(&json!({"capsules": ["no-such-capsule"], "due": "2099-01-01"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    let listed: Value = http
+        .get(server.url("/api/v1/classes/ce5/assignments"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let aid = listed["assignments"][0]["id"].as_str().unwrap().to_owned();
+    let gone = http
+        .delete(server.url(&format!("/api/v1/classes/ce5/assignments/{aid}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), 204);
+    let home = learner.get("/fr/").await.text().await.unwrap();
+    assert!(!home.contains("Mes devoirs"));
+}
