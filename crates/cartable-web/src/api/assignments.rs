@@ -110,12 +110,7 @@ pub async fn assign(
 
 /// How many of an assignment's capsules a learner finished.
 pub async fn done_by(state: &Shared, login: &str, a: &Assignment) -> Result<usize, ApiError> {
-    let home = &state.lrs.home_page;
-    let activities: Vec<String> = a
-        .capsules
-        .iter()
-        .map(|c| progress::capsule_activity(home, c))
-        .collect();
+    let activities = activities(state, a);
     let refs: Vec<&str> = activities.iter().map(String::as_str).collect();
     let rows = state.db.progress_of(login, &refs).await?;
     Ok(rows.iter().filter(|r| r.completed).count())
@@ -166,4 +161,32 @@ async fn mine(
         out.push(json!({"assignment": a, "done": done, "total": a.capsules.len()}));
     }
     Ok(Json(json!({ "assignments": out })))
+}
+
+/// The activity ids of an assignment's capsules, in order.
+pub fn activities(state: &Shared, a: &Assignment) -> Vec<String> {
+    a.capsules
+        .iter()
+        .map(|c| progress::capsule_activity(&state.lrs.home_page, c))
+        .collect()
+}
+
+/// What an assignment asks, in words: its programme's title, or how many
+/// capsules.
+pub fn label(
+    programmes: &[cartable_core::catalog::Programme],
+    a: &Assignment,
+    lang: crate::UiLang,
+) -> String {
+    match &a.programme {
+        Some(p) => programmes
+            .iter()
+            .find(|x| x.id.as_str() == p)
+            .map_or_else(|| p.clone(), |x| crate::ui::text_in(&x.titles, lang)),
+        None => {
+            let mut args = fluent_bundle::FluentArgs::new();
+            args.set("count", a.capsules.len());
+            crate::i18n::I18N.message(lang, "capsule-count", Some(&args))
+        }
+    }
 }

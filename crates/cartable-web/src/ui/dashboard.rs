@@ -231,14 +231,9 @@ async fn assignment_lines(
 ) -> Result<Vec<AssignmentLine>, PageError> {
     let fault = |e: cartable_store::StoreError| PageError::Internal(lang, e.to_string());
     let programmes = state.db.programmes().await.map_err(fault)?;
-    let home = &state.lrs.home_page;
     let mut lines = Vec::new();
     for a in state.db.class_assignments(&class.id).await.map_err(fault)? {
-        let activities: Vec<String> = a
-            .capsules
-            .iter()
-            .map(|c| progress::capsule_activity(home, c))
-            .collect();
+        let activities = crate::api::assignments::activities(state, &a);
         let refs: Vec<&str> = activities.iter().map(String::as_str).collect();
         let rows = state
             .db
@@ -253,17 +248,7 @@ async fn assignment_lines(
             .values()
             .filter(|n| **n >= a.capsules.len())
             .count();
-        let what = match &a.programme {
-            Some(p) => programmes
-                .iter()
-                .find(|x| x.id.as_str() == p)
-                .map_or_else(|| p.clone(), |x| text(&x.titles, lang).text),
-            None => {
-                let mut args = fluent_bundle::FluentArgs::new();
-                args.set("count", a.capsules.len());
-                crate::i18n::I18N.message(lang, "capsule-count", Some(&args))
-            }
-        };
+        let what = crate::api::assignments::label(&programmes, &a, lang);
         lines.push(AssignmentLine {
             id: a.id,
             what,

@@ -55,14 +55,9 @@ pub async fn homework(
 ) -> Result<Vec<Homework>, crate::ApiError> {
     let programmes = state.db.programmes().await?;
     let today = chrono::Utc::now().date_naive().to_string();
-    let home = &state.lrs.home_page;
     let mut out = Vec::new();
     for a in state.db.learner_assignments(login).await? {
-        let activities: Vec<String> = a
-            .capsules
-            .iter()
-            .map(|c| progress::capsule_activity(home, c))
-            .collect();
+        let activities = crate::api::assignments::activities(state, &a);
         let refs: Vec<&str> = activities.iter().map(String::as_str).collect();
         let rows = state.db.progress_of(login, &refs).await?;
         let finished: Vec<&str> = rows
@@ -79,17 +74,7 @@ pub async fn homework(
         let mut args = fluent_bundle::FluentArgs::new();
         args.set("done", finished.len());
         args.set("total", a.capsules.len());
-        let what = match &a.programme {
-            Some(p) => programmes
-                .iter()
-                .find(|x| x.id.as_str() == p)
-                .map_or_else(|| p.clone(), |x| text(&x.titles, lang).text),
-            None => {
-                let mut n = fluent_bundle::FluentArgs::new();
-                n.set("count", a.capsules.len());
-                crate::i18n::I18N.message(lang, "capsule-count", Some(&n))
-            }
-        };
+        let what = crate::api::assignments::label(&programmes, &a, lang);
         out.push(Homework {
             what,
             late: next.is_some() && a.due < today,

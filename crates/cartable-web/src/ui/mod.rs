@@ -213,3 +213,8 @@ pub fn html(result: askama::Result<String>, lang: UiLang) -> Result<Response, Pa
     );
     Ok(response)
 }
+
+/// A text in the best language for the page, without its language tag.
+pub fn text_in(texts: &cartable_core::Translations, lang: crate::UiLang) -> String {
+    view::text(texts, lang).text
+}
