@@ -108,6 +108,14 @@ pub struct Extras {
     pub indicators: crate::indicators::IndicatorDelta,
 }
 
+/// A statement to erase, with the keys of its index rows.
+#[derive(Debug, Clone)]
+pub struct Doomed {
+    pub seq: i64,
+    pub agents: Vec<String>,
+    pub activities: Vec<String>,
+}
+
 /// A platform user's progress in one activity, as the projection keeps it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProgressRow {
@@ -325,31 +333,29 @@ impl Db {
     /// actor or object, their State and Agent Profile documents, their
     /// progress, and the marks that counted them once per day and week.
     /// The indicators' counts stay. Returns how many statements went.
-    pub async fn erase_records(&self, ifi: &str, login: &str) -> Result<u64> {
+    pub async fn erase_records(&self, ifi: &str, login: &str, doomed: &[Doomed]) -> Result<u64> {
         let mut tx = self.pool.begin().await?;
-        let seqs: Vec<i64> = sqlx::query_scalar(
-            "SELECT seq FROM xapi_statement_agents WHERE ifi = $1 AND direct = 1",
-        )
-        .bind(ifi)
-        .fetch_all(&mut *tx)
-        .await?;
-        for chunk in seqs.chunks(MAX_BINDS) {
-            for table in [
-                "xapi_statement_agents",
-                "xapi_statement_activities",
-                "xapi_statements",
+        for d in doomed {
+            for (table, key, values) in [
+                ("xapi_statement_agents", "ifi", &d.agents),
+                ("xapi_statement_activities", "activity", &d.activities),
             ] {
-                let sql = format!(
-                    "DELETE FROM {table} WHERE seq IN ({})",
-                    placeholders(1, chunk.len())
-                );
-                let mut query = sqlx::query(AssertSqlSafe(sql));
-                for seq in chunk {
-                    query = query.bind(*seq);
+                for value in values {
+                    sqlx::query(AssertSqlSafe(format!(
+                        "DELETE FROM {table} WHERE {key} = $1 AND seq = $2"
+                    )))
+                    .bind(value.as_str())
+                    .bind(d.seq)
+                    .execute(&mut *tx)
+                    .await?;
                 }
-                query.execute(&mut *tx).await?;
             }
+            sqlx::query("DELETE FROM xapi_statements WHERE seq = $1")
+                .bind(d.seq)
+                .execute(&mut *tx)
+                .await?;
         }
+        let seqs = doomed;
         let erased = seqs.len() as u64;
         sqlx::query("DELETE FROM xapi_documents WHERE agent = $1")
             .bind(ifi)
@@ -365,6 +371,20 @@ impl Db {
         }
         tx.commit().await?;
         Ok(erased)
+    }
+
+    /// The statements naming `ifi` as actor or object: (seq, JSON).
+    pub async fn statements_naming(&self, ifi: &str) -> Result<Vec<(i64, String)>> {
+        let rows = sqlx::query(
+            "SELECT s.seq, s.statement FROM xapi_statement_agents a JOIN xapi_statements s ON s.seq = a.seq
+             WHERE a.ifi = $1 AND a.direct = 1",
+        )
+        .bind(ifi)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("seq")?, r.try_get("statement")?)))
+            .collect()
     }
 
     /// Those of `ids` that a stored voiding statement names.
@@ -536,17 +556,6 @@ impl Db {
             }
         }
         Ok(found)
-    }
-
-    /// Whether any statement names this activity.
-    pub async fn activity_known(&self, id: &str) -> Result<bool> {
-        let found: Option<i64> = sqlx::query_scalar(
-            "SELECT seq FROM xapi_statement_activities WHERE activity = $1 LIMIT 1",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(found.is_some())
     }
 
     pub async fn put_attachment(&self, a: &Attachment) -> Result<()> {

@@ -57,7 +57,7 @@ pub async fn run(app: App, command: LrsCommand) -> anyhow::Result<ExitCode> {
             }
             let home = app.config.public_url.trim_end_matches('/');
             let ifi = cartable_web::xapi::user_ifi(home, &login);
-            let erased = app.db.erase_records(&ifi.0, &login).await?;
+            let erased = cartable_web::xapi::erase(&app.db, &ifi.0, &login).await?;
             if json {
                 println!("{}", serde_json::json!({"login": login, "erased": erased}));
             } else {

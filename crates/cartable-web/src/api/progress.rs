@@ -213,5 +213,5 @@ async fn existing(state: &Shared, login: &str) -> Result<User, ApiError> {
 /// line both do.
 pub async fn erase_records(state: &Shared, login: &str) -> Result<u64, ApiError> {
     let ifi = user_ifi(&state.lrs.home_page, login);
-    Ok(state.db.erase_records(&ifi.0, login).await?)
+    Ok(crate::xapi::erase(&state.db, &ifi.0, login).await?)
 }

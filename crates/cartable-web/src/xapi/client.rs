@@ -43,6 +43,8 @@ pub struct Client {
     pub authority: Value,
     /// The key of this authority in SQL (`key:…` or `user:…`).
     pub authority_id: String,
+    /// The authority's IFI, as the agent index names it.
+    pub authority_ifi: String,
     scopes: Vec<String>,
     /// For a learner signed in to the platform: their own agent, the only
     /// one whose records they may write and read.
@@ -190,11 +192,13 @@ async fn check_key(state: &Shared, basic: &str) -> XResult<Option<Client>> {
     {
         return Ok(None);
     }
+    let home_page = format!("{}/xapi/keys", state.lrs.home_page);
     Ok(Some(Client {
+        authority_ifi: format!("account:{home_page}|{}", found.key),
         authority: json!({
             "objectType": "Agent",
             "name": found.name,
-            "account": {"homePage": format!("{}/xapi/keys", state.lrs.home_page), "name": found.key},
+            "account": {"homePage": home_page, "name": found.key},
         }),
         authority_id: format!("key:{}", found.key),
         scopes: found.scopes,
@@ -213,6 +217,7 @@ fn by_session(state: &Shared, auth: Auth, parts: &Parts) -> XResult<Client> {
     let login = auth.user.login.as_str();
     let admin = auth.user.role == Role::Admin;
     Ok(Client {
+        authority_ifi: user_ifi(home, login).0,
         authority: user_agent(home, login, &auth.user.name),
         authority_id: format!("user:{login}"),
         scopes: vec![

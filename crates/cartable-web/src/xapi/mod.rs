@@ -17,7 +17,7 @@ mod tally;
 mod writer;
 
 pub use client::{SCOPES, user_agent, user_ifi};
-pub use writer::{Writer, rebuild_projection};
+pub use writer::{Writer, erase, rebuild_projection};
 
 use crate::Shared;
 use axum::Router;

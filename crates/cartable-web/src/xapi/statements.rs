@@ -143,6 +143,7 @@ fn prepare(mut value: Value, facts: Facts, id: Option<&str>, client: &Client) ->
         value,
         facts,
         authority_id: client.authority_id.clone(),
+        authority_ifi: client.authority_ifi.clone(),
     })
 }
 

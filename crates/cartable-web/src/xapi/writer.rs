@@ -13,7 +13,7 @@ use super::tally::{Counted, tally};
 use cartable_core::progress::{self, Step};
 use cartable_core::xapi::{self, Facts};
 use cartable_store::Db;
-use cartable_store::records::{Extras, NewStatement, ProgressRow, StatementQuery};
+use cartable_store::records::{Doomed, Extras, NewStatement, ProgressRow, StatementQuery};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
@@ -34,6 +34,8 @@ pub struct Prepared {
     pub value: Value,
     pub facts: Facts,
     pub authority_id: String,
+    /// The IFI of the authority (the same for a whole request).
+    pub authority_ifi: String,
 }
 
 struct Job {
@@ -259,25 +261,44 @@ fn decide<'a>(
     Ok(new)
 }
 
+/// The keys of a statement's index rows: (IFI, direct) for every agent it
+/// names (its authority too) and (activity, direct) for every activity.
+type IndexKeys = (Vec<(String, bool)>, Vec<(String, bool)>);
+
+fn index_keys(facts: &Facts, authority_ifi: &str) -> IndexKeys {
+    let mut agents: Vec<(String, bool)> = Vec::new();
+    for ifi in facts.actor.iter().chain(&facts.object_agent) {
+        agents.push((ifi.0.clone(), true));
+    }
+    for ifi in &facts.related_agents {
+        agents.push((ifi.0.clone(), false));
+    }
+    agents.push((authority_ifi.to_owned(), false));
+    let mut activities: Vec<(String, bool)> = Vec::new();
+    if let Some(a) = &facts.activity {
+        activities.push((a.clone(), true));
+    }
+    for a in &facts.related_activities {
+        activities.push((a.clone(), false));
+    }
+    (first_of_each(agents), first_of_each(activities))
+}
+
+/// The index keys of a stored statement (to erase its rows).
+pub fn stored_index_keys(statement: &Value) -> Option<(Vec<String>, Vec<String>)> {
+    let facts = xapi::check_statement(statement).ok()?;
+    let (agents, activities) = index_keys(&facts, &authority_ifi(statement));
+    Some((
+        agents.into_iter().map(|(k, _)| k).collect(),
+        activities.into_iter().map(|(k, _)| k).collect(),
+    ))
+}
+
 fn row(s: &Prepared, stored: &str, micros: i64) -> NewStatement {
     // `json` is an object with at least actor, verb and object: put
     // `stored` first without parsing it again.
     let json = format!("{{\"stored\":\"{stored}\",{}", &s.json[1..]);
-    let mut agents: Vec<(String, bool)> = Vec::new();
-    for ifi in s.facts.actor.iter().chain(&s.facts.object_agent) {
-        agents.push((ifi.0.clone(), true));
-    }
-    for ifi in &s.facts.related_agents {
-        agents.push((ifi.0.clone(), false));
-    }
-    agents.push((authority_ifi(&s.value), false));
-    let mut activities: Vec<(String, bool)> = Vec::new();
-    if let Some(a) = &s.facts.activity {
-        activities.push((a.clone(), true));
-    }
-    for a in &s.facts.related_activities {
-        activities.push((a.clone(), false));
-    }
+    let (agents, activities) = index_keys(&s.facts, &s.authority_ifi);
     NewStatement {
         id: s.id.clone(),
         stored: micros,
@@ -288,8 +309,8 @@ fn row(s: &Prepared, stored: &str, micros: i64) -> NewStatement {
         refers_to: s.facts.refers_to.clone(),
         authority: s.authority_id.clone(),
         json,
-        agents: first_of_each(agents),
-        activities: first_of_each(activities),
+        agents,
+        activities,
     }
 }
 
@@ -520,4 +541,27 @@ pub async fn reproject(db: &Db, home_page: &str, statement: &Value) -> cartable_
     }
     let row = sum.map(|s| progress_row(login, activity, &s, first, last));
     db.replace_progress(login, activity, row.as_ref()).await
+}
+
+/// Erases a person's records: the statements naming them as actor or
+/// object with exactly their index rows, and what else the store keeps
+/// about them (see `Db::erase_records`).
+pub async fn erase(db: &Db, ifi: &str, login: &str) -> cartable_store::Result<u64> {
+    let doomed: Vec<Doomed> = db
+        .statements_naming(ifi)
+        .await?
+        .into_iter()
+        .map(|(seq, json)| {
+            let (agents, activities) = serde_json::from_str::<Value>(&json)
+                .ok()
+                .and_then(|v| stored_index_keys(&v))
+                .unwrap_or_else(|| (vec![ifi.to_owned()], Vec::new()));
+            Doomed {
+                seq,
+                agents,
+                activities,
+            }
+        })
+        .collect();
+    db.erase_records(ifi, login, &doomed).await
 }
