@@ -4,7 +4,7 @@
 // statements to the platform's LRS. Signed in in a second browser (another
 // device), the same capsule resumes where they stopped, and says so in a
 // live region. Their "My learning" page lists the capsule, their teacher's
-// dashboard of the class shows them in progress, and the city indicators
+// dashboard of the class (and of the school) shows them in progress, and the city indicators
 // count them; all pass axe-core (WCAG 2.1 AA) in French and Arabic, and no
 // request leaves the origin.
 //
@@ -124,6 +124,12 @@ await run(async () => {
       await checkHtmlLang(`/${lang}/teach/…/progress`, page, lang);
       await checkAxe(`/${lang}/teach/…/progress`, page);
       await screenshot(screenshots, `/${lang}/teach/…/progress`, page, `dashboard-${lang}.png`);
+      // The school's page, one link away.
+      await Promise.all([page.waitForNavigation(), page.locator('a[href*="/teach/schools/"]').click()]);
+      const rows = await page.locator("table tbody tr").count();
+      check(`school page lists classes ${lang}`, rows >= 1, `${rows} rows`);
+      await checkHtmlLang(`/${lang}/teach/schools/…`, page, lang);
+      await checkAxe(`/${lang}/teach/schools/…`, page);
     }
   });
 

@@ -108,6 +108,25 @@ pub struct Extras {
     pub indicators: crate::indicators::IndicatorDelta,
 }
 
+/// A class of a school in the school's dashboard.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassSummary {
+    pub id: String,
+    pub name: String,
+    pub learners: i64,
+    pub active: i64,
+}
+
+/// One activity across a school's learners.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActivitySummary {
+    pub activity: String,
+    pub started: i64,
+    pub completed: i64,
+    /// Unfinished learners by the quarter they reached.
+    pub stops: [i64; 4],
+}
+
 /// A statement to erase, with the keys of its index rows.
 #[derive(Debug, Clone)]
 pub struct Doomed {
@@ -303,6 +322,111 @@ impl Db {
             }
         }
         Ok(found)
+    }
+
+    /// A school's classes with their learners and how many of them were
+    /// active on or after `since_day` (YYYY-MM-DD).
+    pub async fn school_classes(&self, school: &str, since_day: &str) -> Result<Vec<ClassSummary>> {
+        let rows = sqlx::query(
+            "SELECT c.id, c.name,
+               (SELECT COUNT(*) FROM class_members m WHERE m.class_id = c.id AND m.position = 'learner') AS learners,
+               (SELECT COUNT(DISTINCT d.login) FROM learner_days d
+                  JOIN class_members m ON m.login = d.login AND m.class_id = c.id AND m.position = 'learner'
+                 WHERE d.day >= $2) AS active
+             FROM classes c WHERE c.school_id = $1 ORDER BY c.name, c.id",
+        )
+        .bind(school)
+        .bind(since_day)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ClassSummary {
+                    id: r.try_get("id")?,
+                    name: r.try_get("name")?,
+                    learners: r.try_get("learners")?,
+                    active: r.try_get("active")?,
+                })
+            })
+            .collect()
+    }
+
+    /// For a school's learners and the given activities: per class, how
+    /// many (learner, activity) pairs were started and finished; per
+    /// activity, started, finished and where the unfinished stopped (by
+    /// quarter of the reached point).
+    pub async fn school_progress(
+        &self,
+        school: &str,
+        activities: &[&str],
+    ) -> Result<(Vec<(String, i64, i64)>, Vec<ActivitySummary>)> {
+        if activities.is_empty() {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        let list = placeholders(2, activities.len());
+        let by_class = format!(
+            "SELECT m.class_id AS k, COUNT(*) AS started, CAST(SUM(p.completed) AS BIGINT) AS completed
+             FROM progress p JOIN class_members m ON m.login = p.login AND m.position = 'learner'
+             JOIN classes c ON c.id = m.class_id
+             WHERE c.school_id = $1 AND p.activity IN ({list}) GROUP BY m.class_id"
+        );
+        let quarter = |q: i64| {
+            format!(
+                "CAST(SUM(CASE WHEN p.completed = 0 AND COALESCE(p.reached, 0) >= {} AND COALESCE(p.reached, 0) < {} THEN 1 ELSE 0 END) AS BIGINT) AS q{q}",
+                q * 250,
+                if q == 3 { 100_000 } else { (q + 1) * 250 }
+            )
+        };
+        let by_activity = format!(
+            "SELECT p.activity AS k, COUNT(*) AS started, CAST(SUM(p.completed) AS BIGINT) AS completed, {}, {}, {}, {}
+             FROM progress p
+             WHERE p.activity IN ({list}) AND p.login IN
+               (SELECT m.login FROM class_members m JOIN classes c ON c.id = m.class_id
+                 WHERE c.school_id = $1 AND m.position = 'learner')
+             GROUP BY p.activity",
+            quarter(0),
+            quarter(1),
+            quarter(2),
+            quarter(3)
+        );
+        let bind_all = |sql: String| {
+            let mut query = sqlx::query(AssertSqlSafe(sql)).bind(school);
+            for a in activities {
+                query = query.bind(*a);
+            }
+            query
+        };
+        let classes = bind_all(by_class)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("k")?,
+                    r.try_get("started")?,
+                    r.try_get("completed")?,
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let per_activity = bind_all(by_activity)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(ActivitySummary {
+                    activity: r.try_get("k")?,
+                    started: r.try_get("started")?,
+                    completed: r.try_get("completed")?,
+                    stops: [
+                        r.try_get("q0")?,
+                        r.try_get("q1")?,
+                        r.try_get("q2")?,
+                        r.try_get("q3")?,
+                    ],
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((classes, per_activity))
     }
 
     /// Each learner of a class with the time of their newest record in

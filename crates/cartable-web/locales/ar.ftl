@@ -274,3 +274,11 @@ assign-refused = تعذّر إسناد هذا الواجب.
 assign-yours = واجباتي
 assign-progress = { $done } من { $total } مكتملة
 assign-late = متأخر
+
+# School dashboard
+school-days = نشطون خلال (أيام)
+school-active = النشطون:
+school-classes = الأقسام
+school-class = القسم
+school-rate = كبسولات البرنامج المكتملة (٪)
+school-see = عرض المؤسسة كلها

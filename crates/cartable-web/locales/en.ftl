@@ -258,3 +258,11 @@ assign-refused = This assignment could not be made.
 assign-yours = My assignments
 assign-progress = { $done } of { $total } finished
 assign-late = late
+
+# School dashboard
+school-days = Active in the last (days)
+school-active = active:
+school-classes = Classes
+school-class = Class
+school-rate = Programme capsules finished (%)
+school-see = See the whole school

@@ -258,3 +258,11 @@ assign-refused = Ce devoir n’a pas pu être donné.
 assign-yours = Mes devoirs
 assign-progress = { $done } sur { $total } terminées
 assign-late = en retard
+
+# School dashboard
+school-days = Actifs depuis (jours)
+school-active = actifs :
+school-classes = Les classes
+school-class = Classe
+school-rate = Capsules du programme terminées (%)
+school-see = Voir toute l’école

@@ -329,34 +329,11 @@ async fn build(
     q: DashQuery,
 ) -> Result<Dashboard, PageError> {
     let fault = |e: cartable_store::StoreError| PageError::Internal(lang, e.to_string());
-    let all: Vec<Programme> = state.db.programmes().await.map_err(fault)?;
-    let chosen = q
-        .programme
-        .filter(|p| all.iter().any(|x| x.id.as_str() == p))
-        .or_else(|| all.first().map(|p| p.id.to_string()));
-    let programmes = all
-        .iter()
-        .map(|p| {
-            let id = p.id.to_string();
-            let selected = chosen.as_deref() == Some(id.as_str());
-            (id, text(&p.titles, lang), selected)
-        })
-        .collect();
-    let capsules = match &chosen {
-        Some(p) => {
-            let filter = CapsuleFilter {
-                programme: cartable_core::ProgrammeId::try_from(p.as_str()).ok(),
-                ..CapsuleFilter::default()
-            };
-            state
-                .db
-                .capsules(&filter, None, MAX_CAPSULES)
-                .await
-                .map_err(fault)?
-                .capsules
-        }
-        None => Vec::new(),
-    };
+    let Choice {
+        programmes,
+        chosen,
+        capsules,
+    } = programme_choice(state, lang, q.programme).await?;
     let home = &state.lrs.home_page;
     let activities: Vec<String> = capsules
         .iter()
@@ -447,4 +424,52 @@ fn cell(lang: UiLang, row: Option<&ProgressRow>) -> Cell {
 
 fn date(micros: i64) -> Option<String> {
     chrono::DateTime::from_timestamp_micros(micros).map(|t| t.format("%Y-%m-%d").to_string())
+}
+
+/// The programmes to pick from, the one picked (the asked one, else the
+/// first), and its capsules in order.
+pub struct Choice {
+    pub programmes: Vec<(String, Text, bool)>,
+    pub chosen: Option<String>,
+    pub capsules: Vec<cartable_core::catalog::Capsule>,
+}
+
+pub async fn programme_choice(
+    state: &Shared,
+    lang: UiLang,
+    asked: Option<String>,
+) -> Result<Choice, PageError> {
+    let fault = |e: cartable_store::StoreError| PageError::Internal(lang, e.to_string());
+    let all: Vec<Programme> = state.db.programmes().await.map_err(fault)?;
+    let chosen = asked
+        .filter(|p| all.iter().any(|x| x.id.as_str() == p))
+        .or_else(|| all.first().map(|p| p.id.to_string()));
+    let programmes = all
+        .iter()
+        .map(|p| {
+            let id = p.id.to_string();
+            let selected = chosen.as_deref() == Some(id.as_str());
+            (id, text(&p.titles, lang), selected)
+        })
+        .collect();
+    let capsules = match &chosen {
+        Some(p) => {
+            let filter = CapsuleFilter {
+                programme: cartable_core::ProgrammeId::try_from(p.as_str()).ok(),
+                ..CapsuleFilter::default()
+            };
+            state
+                .db
+                .capsules(&filter, None, MAX_CAPSULES)
+                .await
+                .map_err(fault)?
+                .capsules
+        }
+        None => Vec::new(),
+    };
+    Ok(Choice {
+        programmes,
+        chosen,
+        capsules,
+    })
 }

@@ -14,6 +14,7 @@ mod indicators;
 mod learn;
 mod learning;
 mod pictures;
+mod school;
 mod search;
 mod view;
 
@@ -75,6 +76,7 @@ pub fn personal_router() -> Router<Shared> {
         .route("/{lang}/teach", get(admin::teach))
         .route("/{lang}/teach/classes/{id}", get(admin::class))
         .route("/{lang}/teach/classes/{id}/progress", get(dashboard::page))
+        .route("/{lang}/teach/schools/{id}/progress", get(school::page))
         .route(
             "/{lang}/teach/classes/{id}/assignments",
             post(dashboard::assign),

@@ -593,6 +593,7 @@ async fn every_role_against_every_protected_route_is_allowed_or_403_never_500() 
         ("/en/teach", teachers),
         ("/fr/teach/classes/cm2-a", teachers),
         ("/fr/teach/classes/cm2-a/progress", teachers),
+        ("/ar/teach/schools/tetouan-1/progress", teachers),
         ("/en/teach/classes/cm2-a/progress.csv", teachers),
         ("/fr/learning", any),
         ("/ar/indicators", editors),

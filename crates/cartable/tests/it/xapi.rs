@@ -1177,11 +1177,29 @@ async fn the_teacher_sees_each_learners_progress_and_who_is_away() {
     let aya = &html[at..at + html[at..].find("</tr>").unwrap()];
     assert!(aya.contains("en cours (50 %)"), "{aya}");
 
+    // The school's page sums the class up: Aya and Bilal started, nobody
+    // finished now, Bilal stopped in the first quarter.
+    let school = teacher
+        .get(&format!(
+            "/fr/teach/schools/fes-1/progress?programme={programme}"
+        ))
+        .await;
+    assert_eq!(school.status(), 200);
+    let html = school.text().await.unwrap();
+    let at = html.find(">CE6 B</a></th>").unwrap();
+    let class_row = &html[at..at + html[at..].find("</tr>").unwrap()];
+    assert!(
+        class_row.starts_with(">CE6 B</a></th><td>3</td><td>2</td><td>3</td><td>0</td>"),
+        "learners, active, started, finished: {class_row}"
+    );
+
     // A learner may not see the dashboard; a teacher of another class
     // neither.
     let mut learner = Browser::new(&server);
     learner.sign_in("aya", "aya-pass-2026").await;
     let denied = learner.get("/fr/teach/classes/ce6-b/progress").await;
+    assert_eq!(denied.status(), 403);
+    let denied = learner.get("/fr/teach/schools/fes-1/progress").await;
     assert_eq!(denied.status(), 403);
 }
 
