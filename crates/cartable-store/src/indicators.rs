@@ -4,6 +4,7 @@
 //! ([`add`]); the indicator pages only read sums. No query here returns a
 //! learner.
 
+use crate::records::{MAX_BINDS, placeholders};
 use crate::{Db, Result};
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 use std::collections::HashMap;
@@ -79,55 +80,92 @@ impl By {
     }
 }
 
-/// Adds a group's counts, in the caller's transaction.
+/// Adds a group's counts, in the caller's transaction: a few multi-row
+/// statements, whatever the number of statements in the group.
 pub(crate) async fn add(tx: &mut Transaction<'_, Any>, delta: &IndicatorDelta) -> Result<()> {
-    for a in &delta.activity {
-        sqlx::query(
+    const COLUMNS: usize = 10;
+    for chunk in delta.activity.chunks(MAX_BINDS / COLUMNS) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| format!("({})", placeholders(i * COLUMNS + 1, COLUMNS)))
+            .collect();
+        let mut query = sqlx::query(AssertSqlSafe(format!(
             "INSERT INTO daily_activity (day, school, capsule, channel, device, quality, records, starts, completions, seconds)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+             VALUES {}
              ON CONFLICT (day, school, capsule, channel, device, quality) DO UPDATE SET
                records = daily_activity.records + excluded.records,
                starts = daily_activity.starts + excluded.starts,
                completions = daily_activity.completions + excluded.completions,
                seconds = daily_activity.seconds + excluded.seconds",
-        )
-        .bind(a.day.as_str())
-        .bind(a.school.as_str())
-        .bind(a.capsule.as_str())
-        .bind(a.channel.as_str())
-        .bind(a.device.as_str())
-        .bind(a.quality.as_str())
-        .bind(a.records)
-        .bind(a.starts)
-        .bind(a.completions)
-        .bind(a.seconds)
-        .execute(&mut **tx)
-        .await?;
+            values.join(", ")
+        )));
+        for a in chunk {
+            query = query
+                .bind(a.day.as_str())
+                .bind(a.school.as_str())
+                .bind(a.capsule.as_str())
+                .bind(a.channel.as_str())
+                .bind(a.device.as_str())
+                .bind(a.quality.as_str())
+                .bind(a.records)
+                .bind(a.starts)
+                .bind(a.completions)
+                .bind(a.seconds);
+        }
+        query.execute(&mut **tx).await?;
     }
-    for s in &delta.seen {
-        for (seen_table, count_table, column, value) in [
-            ("learner_days", "daily_learners", "day", s.day.as_str()),
-            ("learner_weeks", "weekly_learners", "week", s.week.as_str()),
-        ] {
-            let first = sqlx::query(AssertSqlSafe(format!(
-                "INSERT INTO {seen_table} (login, {column}) VALUES ($1, $2) ON CONFLICT DO NOTHING"
-            )))
-            .bind(s.login.as_str())
-            .bind(value)
-            .execute(&mut **tx)
-            .await?
-            .rows_affected()
-                == 1;
-            if first {
-                sqlx::query(AssertSqlSafe(format!(
-                    "INSERT INTO {count_table} ({column}, school, learners) VALUES ($1, $2, 1)
-                     ON CONFLICT ({column}, school) DO UPDATE SET learners = {count_table}.learners + 1"
-                )))
-                .bind(value)
-                .bind(s.school.as_str())
-                .execute(&mut **tx)
-                .await?;
+    for (seen_table, count_table, column) in [
+        ("learner_days", "daily_learners", "day"),
+        ("learner_weeks", "weekly_learners", "week"),
+    ] {
+        let pairs: Vec<(&str, &str, &str)> = delta
+            .seen
+            .iter()
+            .map(|s| {
+                let when = if column == "day" { &s.day } else { &s.week };
+                (s.login.as_str(), when.as_str(), s.school.as_str())
+            })
+            .collect();
+        let mut counts: HashMap<(String, String), i64> = HashMap::new();
+        for chunk in pairs.chunks(MAX_BINDS / 2) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| format!("({})", placeholders(i * 2 + 1, 2)))
+                .collect();
+            // RETURNING gives the pairs not seen before: the learners to
+            // count once more (SQLite 3.35+ and PostgreSQL).
+            let mut query = sqlx::query(AssertSqlSafe(format!(
+                "INSERT INTO {seen_table} (login, {column}) VALUES {} ON CONFLICT DO NOTHING RETURNING login, {column}",
+                values.join(", ")
+            )));
+            for (login, when, _) in chunk {
+                query = query.bind(*login).bind(*when);
             }
+            let school_of: HashMap<(&str, &str), &str> =
+                chunk.iter().map(|(l, w, s)| ((*l, *w), *s)).collect();
+            for row in query.fetch_all(&mut **tx).await? {
+                let login: String = row.try_get(0)?;
+                let when: String = row.try_get(1)?;
+                let school = school_of
+                    .get(&(login.as_str(), when.as_str()))
+                    .copied()
+                    .unwrap_or("");
+                *counts.entry((when, school.to_owned())).or_default() += 1;
+            }
+        }
+        let mut counts: Vec<((String, String), i64)> = counts.into_iter().collect();
+        counts.sort();
+        for chunk in counts.chunks(MAX_BINDS / 3) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| format!("({})", placeholders(i * 3 + 1, 3)))
+                .collect();
+            let mut query = sqlx::query(AssertSqlSafe(format!(
+                "INSERT INTO {count_table} ({column}, school, learners) VALUES {}
+                 ON CONFLICT ({column}, school) DO UPDATE SET learners = {count_table}.learners + excluded.learners",
+                values.join(", ")
+            )));
+            for ((when, school), n) in chunk {
+                query = query.bind(when.as_str()).bind(school.as_str()).bind(*n);
+            }
+            query.execute(&mut **tx).await?;
         }
     }
     Ok(())

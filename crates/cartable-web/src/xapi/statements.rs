@@ -493,6 +493,25 @@ async fn page(
     } else {
         String::new()
     };
+    if cursor.format == Format::Exact && !cursor.attachments {
+        // Stored statements are already in their exact form: the page is
+        // their text joined, with no parsing.
+        let size = rows.iter().map(|(_, j)| j.len() + 1).sum::<usize>();
+        let mut body = String::with_capacity(size + more.len() + 32);
+        body.push_str("{\"statements\":[");
+        for (i, (_, json)) in rows.iter().enumerate() {
+            if i > 0 {
+                body.push(',');
+            }
+            body.push_str(json);
+        }
+        body.push_str("],\"more\":");
+        body.push_str(&Value::String(more).to_string());
+        body.push('}');
+        let mut response = ([(header::CONTENT_TYPE, "application/json")], body).into_response();
+        consistent_through(&mut response);
+        return Ok(response);
+    }
     let statements = rows
         .into_iter()
         .map(|(_, json)| {
@@ -516,7 +535,6 @@ fn shape(statement: Value, format: Format, languages: &[String]) -> Value {
 /// The answer as JSON, or with `attachments=true` as multipart/mixed with
 /// the JSON first and every attachment the statements name after it.
 async fn respond(state: &Shared, body: Value, attachments: bool) -> XResult<Response> {
-    let now = xapi::format_timestamp(chrono::Utc::now());
     let mut response = if attachments {
         let mut hashes: Vec<String> = Vec::new();
         collect_hashes(&body, &mut hashes);
@@ -556,12 +574,19 @@ async fn respond(state: &Shared, body: Value, attachments: bool) -> XResult<Resp
     } else {
         axum::Json(body).into_response()
     };
+    consistent_through(&mut response);
+    Ok(response)
+}
+
+/// Every statement stored before now is visible: the writer answers only
+/// after its commit.
+fn consistent_through(response: &mut Response) {
+    let now = xapi::format_timestamp(chrono::Utc::now());
     if let Ok(v) = HeaderValue::from_str(&now) {
         response
             .headers_mut()
             .insert("x-experience-api-consistent-through", v);
     }
-    Ok(response)
 }
 
 fn collect_hashes(value: &Value, out: &mut Vec<String>) {
