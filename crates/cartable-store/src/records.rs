@@ -625,11 +625,14 @@ impl Db {
         let order = if q.ascending { "ASC" } else { "DESC" };
         let limit = next(Bind::Int(i64::from(q.limit)));
         let sql = if referring {
+            // Driven by the few statements that refer to another (a
+            // partial index holds only them), each joined to its target;
+            // never by the matches, of which there may be thousands.
             let paging = paging.replace("{seq}", "r.seq");
             format!(
                 "SELECT r.seq, r.statement FROM xapi_statements r
-                 WHERE r.refers_to IN (SELECT s.id FROM xapi_statements s{joins} WHERE 1 = 1{matching})
-                 {returned}{paging} ORDER BY r.seq {order} LIMIT {limit}"
+                 JOIN xapi_statements s ON s.id = r.refers_to{joins}
+                 WHERE r.refers_to IS NOT NULL{matching}{returned}{paging} ORDER BY r.seq {order} LIMIT {limit}"
             )
         } else {
             // One alias for both roles: the returned statement is the
