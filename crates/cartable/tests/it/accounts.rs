@@ -32,6 +32,51 @@ pub fn cli(env: &Env, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// A school with one class taught by `teacher`, and learners enrolled in
+/// it from CSV rows `name,login,password` (through the command line). The
+/// class is named after its id: "ce6-b" is "CE6 B".
+pub fn class_of(
+    env: &Env,
+    school: &str,
+    class: &str,
+    teacher: &str,
+    learners: &[(&str, &str, &str)],
+) {
+    cli(
+        env,
+        &[
+            "school",
+            "add",
+            school,
+            "--name",
+            &format!("École {school}"),
+        ],
+    );
+    cli(
+        env,
+        &[
+            "class",
+            "add",
+            class,
+            "--school",
+            school,
+            "--name",
+            &class.to_uppercase().replace('-', " "),
+        ],
+    );
+    cli(env, &["class", "teacher", class, teacher]);
+    if learners.is_empty() {
+        return;
+    }
+    let mut rows = String::from("name,login,class,password\n");
+    for (name, login, password) in learners {
+        rows.push_str(&format!("{name},{login},{class},{password}\n"));
+    }
+    let csv = env.dir.path().join(format!("{class}.csv"));
+    std::fs::write(&csv, rows).unwrap();
+    cli(env, &["enrol", csv.to_str().unwrap()]);
+}
+
 pub fn token(env: &Env, login: &str) -> String {
     let v: Value = serde_json::from_str(&cli(env, &["user", "token", login, "--json"])).unwrap();
     v["token"].as_str().unwrap().to_owned()

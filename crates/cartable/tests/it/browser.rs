@@ -128,7 +128,7 @@ async fn a_child_signs_in_with_pictures_in_chromium() {
 
 #[tokio::test]
 async fn viewing_is_recorded_and_resumes_in_another_browser() {
-    use crate::accounts::{add_user, cli, token};
+    use crate::accounts::{add_user, class_of, token};
     if !browser_ready() {
         return;
     }
@@ -136,17 +136,7 @@ async fn viewing_is_recorded_and_resumes_in_another_browser() {
     add_user(&env, "salma", "learner", "mint-tea-2026");
     add_user(&env, "ustada", "teacher", "chalk-and-slate");
     add_user(&env, "root", "admin", "root-password-1");
-    cli(
-        &env,
-        &["school", "add", "rabat-2", "--name", "École Rabat 2"],
-    );
-    cli(
-        &env,
-        &[
-            "class", "add", "cm1", "--school", "rabat-2", "--name", "CM1",
-        ],
-    );
-    cli(&env, &["class", "teacher", "cm1", "ustada"]);
+    class_of(&env, "rabat-2", "cm1", "ustada", &[]);
     let admin = token(&env, "root");
     let server = env.serve(&["--demo"]);
     let added = reqwest::Client::new()

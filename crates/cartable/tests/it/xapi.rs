@@ -5,7 +5,7 @@
 //! learners recording through their session, and acknowledged statements
 //! surviving kill -9.
 
-use crate::accounts::{Browser, add_user, cli};
+use crate::accounts::{Browser, add_user, class_of, cli};
 use crate::support::{Env, Server};
 use base64::Engine;
 use reqwest::StatusCode;
@@ -1054,21 +1054,17 @@ async fn progress_is_read_from_the_learners_records_and_shown_on_their_page() {
 async fn the_teacher_sees_each_learners_progress_and_who_is_away() {
     let env = Env::new().await;
     add_user(&env, "prof", "teacher", "blackboard-2026");
-    cli(&env, &["school", "add", "fes-1", "--name", "École Fès 1"]);
-    cli(
+    class_of(
         &env,
+        "fes-1",
+        "ce6-b",
+        "prof",
         &[
-            "class", "add", "ce6-b", "--school", "fes-1", "--name", "CE6 B",
+            ("Aya", "aya", "aya-pass-2026"),
+            ("Bilal", "bilal", "bilal-pass-2026"),
+            ("Chama", "chama", "chama-pass-2026"),
         ],
     );
-    cli(&env, &["class", "teacher", "ce6-b", "prof"]);
-    let csv = env.dir.path().join("ce6.csv");
-    std::fs::write(
-        &csv,
-        "name,login,class,password\nAya,aya,ce6-b,aya-pass-2026\nBilal,bilal,ce6-b,bilal-pass-2026\nChama,chama,ce6-b,chama-pass-2026\n",
-    )
-    .unwrap();
-    cli(&env, &["enrol", csv.to_str().unwrap()]);
     let key = new_key(&env, "player", "all");
     let server = env.serve(&["--demo"]);
     let lrs = Client::new(&server, &key);
@@ -1430,24 +1426,13 @@ async fn city_indicators_count_activity_without_naming_anyone() {
 async fn a_teacher_assigns_a_programme_and_learners_see_it_at_home() {
     let env = Env::new().await;
     add_user(&env, "prof", "teacher", "blackboard-2026");
-    cli(
+    class_of(
         &env,
-        &["school", "add", "oujda-1", "--name", "École Oujda 1"],
+        "oujda-1",
+        "ce5",
+        "prof",
+        &[("Aya", "aya", "aya-pass-2026")],
     );
-    cli(
-        &env,
-        &[
-            "class", "add", "ce5", "--school", "oujda-1", "--name", "CE5",
-        ],
-    );
-    cli(&env, &["class", "teacher", "ce5", "prof"]);
-    let csv = env.dir.path().join("ce5.csv");
-    std::fs::write(
-        &csv,
-        "name,login,class,password\nAya,aya,ce5,aya-pass-2026\n",
-    )
-    .unwrap();
-    cli(&env, &["enrol", csv.to_str().unwrap()]);
     let server = env.serve(&["--demo"]);
     let programme = server.json("/api/v1/programmes").await["programmes"][0]["id"]
         .as_str()
