@@ -14,6 +14,8 @@ pub mod ids;
 pub mod manifest;
 pub mod progress;
 pub mod renditions;
+pub mod satchel;
+pub mod sync;
 pub mod taxonomy;
 pub mod xapi;
 

@@ -8,6 +8,7 @@
 //! local store stages the bytes and renames them into place.
 
 use crate::Result;
+use crate::satchel::SatchelFile;
 use bytes::Bytes;
 use cartable_core::BlobHash;
 use object_store::local::LocalFileSystem;
@@ -15,7 +16,7 @@ use object_store::path::Path as StorePath;
 use object_store::{ObjectStore, ObjectStoreExt, WriteMultipart};
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 const CHUNK: usize = 1 << 20;
 
@@ -25,7 +26,13 @@ pub struct BlobStore {
     /// Set when blobs are plain files under this directory, so the web layer
     /// can serve them straight from the file system.
     local_root: Option<PathBuf>,
+    /// On a box: the satchel served, read before the store. Swapped whole
+    /// when an update is applied.
+    satchel: Arc<RwLock<Option<Arc<SatchelFile>>>>,
 }
+
+/// A blob's bytes inside an open file: the file, offset and length.
+pub type Slice = (Arc<std::fs::File>, u64, u64);
 
 /// Spreads blobs over 256 folders, so no directory grows past what file
 /// systems list quickly.
@@ -47,7 +54,27 @@ impl BlobStore {
         Ok(BlobStore {
             store: Arc::new(store),
             local_root: Some(root),
+            satchel: Arc::default(),
         })
+    }
+
+    /// Serves the satchel's blobs from now on, before the store's own.
+    pub fn attach_satchel(&self, satchel: Arc<SatchelFile>) {
+        if let Ok(mut slot) = self.satchel.write() {
+            *slot = Some(satchel);
+        }
+    }
+
+    /// The satchel attached, if any.
+    pub fn satchel(&self) -> Option<Arc<SatchelFile>> {
+        self.satchel.read().ok().and_then(|s| s.clone())
+    }
+
+    /// Where a blob sits in the attached satchel.
+    pub fn satchel_slice(&self, hash: &BlobHash) -> Option<Slice> {
+        let satchel = self.satchel()?;
+        let (at, n) = satchel.locate(hash)?;
+        Some((satchel.file.clone(), at, n))
     }
 
     /// The file holding a blob, when the store is a local directory.
@@ -58,6 +85,9 @@ impl BlobStore {
     }
 
     pub async fn exists(&self, hash: &BlobHash) -> Result<bool> {
+        if self.satchel_slice(hash).is_some() {
+            return Ok(true);
+        }
         match self.store.head(&location(hash)).await {
             Ok(_) => Ok(true),
             Err(object_store::Error::NotFound { .. }) => Ok(false),
@@ -67,6 +97,9 @@ impl BlobStore {
 
     /// The blob's size, or `None` when it is not stored.
     pub async fn size(&self, hash: &BlobHash) -> Result<Option<u64>> {
+        if let Some((_, _, n)) = self.satchel_slice(hash) {
+            return Ok(Some(n));
+        }
         match self.store.head(&location(hash)).await {
             Ok(meta) => Ok(Some(meta.size)),
             Err(object_store::Error::NotFound { .. }) => Ok(None),
@@ -117,12 +150,31 @@ impl BlobStore {
 
     /// Bytes `range` of a blob (for stores without a local file).
     pub async fn get_range(&self, hash: &BlobHash, range: std::ops::Range<u64>) -> Result<Bytes> {
+        if let Some((file, at, n)) = self.satchel_slice(hash) {
+            let end = range.end.min(n);
+            let start = range.start.min(end);
+            return read_slice(file, at + start, end - start).await;
+        }
         Ok(self.store.get_range(&location(hash), range).await?)
     }
 
     pub async fn get(&self, hash: &BlobHash) -> Result<Bytes> {
+        if let Some((file, at, n)) = self.satchel_slice(hash) {
+            return read_slice(file, at, n).await;
+        }
         Ok(self.store.get(&location(hash)).await?.bytes().await?)
     }
+}
+
+async fn read_slice(file: Arc<std::fs::File>, at: u64, n: u64) -> Result<Bytes> {
+    tokio::task::spawn_blocking(move || -> std::io::Result<Bytes> {
+        let mut bytes = vec![0u8; usize::try_from(n).map_err(std::io::Error::other)?];
+        std::os::unix::fs::FileExt::read_exact_at(&*file, &mut bytes, at)?;
+        Ok(bytes.into())
+    })
+    .await
+    .map_err(std::io::Error::other)?
+    .map_err(Into::into)
 }
 
 #[cfg(test)]

@@ -328,6 +328,16 @@ impl Db {
         Ok((capsules, removed))
     }
 
+    /// Every capsule with its programme places, by id.
+    pub async fn all_capsules(&self) -> Result<Vec<Capsule>> {
+        let (mut capsules, _) = self.catalog_changes(i64::MIN).await?;
+        capsules.sort_by(|a, b| a.id.cmp(&b.id));
+        for page in capsules.chunks_mut(200) {
+            self.attach_programmes(page).await?;
+        }
+        Ok(capsules)
+    }
+
     pub async fn capsule_count(&self) -> Result<i64> {
         Ok(sqlx::query("SELECT COUNT(*) AS n FROM capsules")
             .fetch_one(&self.pool)

@@ -39,6 +39,12 @@ const ENGINE_MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/0005_records.sql"),
         include_str!("../migrations/0005_records.sql"),
     ),
+    (
+        6,
+        "satchel",
+        include_str!("../migrations/0006_satchel.sql"),
+        include_str!("../migrations/0006_satchel.sql"),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,6 +12,8 @@ pub mod catalog;
 pub mod db;
 pub mod indicators;
 pub mod records;
+pub mod satchel;
+pub mod sync;
 
 pub use blobs::BlobStore;
 pub use db::Db;

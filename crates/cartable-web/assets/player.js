@@ -61,6 +61,8 @@
     var context = { platform: "cartable", language: document.documentElement.lang, extensions: {} };
     context.extensions[words.quality] = data.rendition;
     context.extensions[words.device] = deviceClass();
+    // Served from a satchel at a school: the box's name marks the record offline.
+    if (me.satchel) context.extensions[words.satchel] = me.satchel;
     var statement = {
       actor: me.agent,
       verb: { id: words[verb], display: { "en-US": verb } },

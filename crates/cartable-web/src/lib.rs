@@ -14,6 +14,7 @@ mod media;
 pub mod metrics;
 mod search;
 mod signin;
+pub mod sync;
 mod ui;
 pub mod xapi;
 
@@ -58,6 +59,9 @@ pub struct AppState {
     pub hashing: signin::Hashing,
     responses: cache::ResponseCache,
     pub lrs: xapi::Lrs,
+    /// A hub's signing key (`cartable keys init`), which signs the records
+    /// it sends to boxes; unset on a box or a hub without one.
+    pub hub_key: std::sync::OnceLock<cartable_core::satchel::KeyPair>,
 }
 
 /// The settings of the web layer.
@@ -70,6 +74,9 @@ pub struct Settings {
     /// The platform's address as its users know it; the homePage of the
     /// accounts that name users in learning records.
     pub public_url: String,
+    /// On a box serving a satchel: the box's name, which its records carry
+    /// (marked offline in the hub's counts).
+    pub satchel_box: Option<String>,
 }
 
 pub type Shared = Arc<AppState>;
@@ -96,6 +103,7 @@ impl AppState {
             hashing: signin::Hashing::new(HASHING_AT_ONCE),
             responses: cache::new(),
             lrs,
+            hub_key: std::sync::OnceLock::new(),
         })
     }
 }
@@ -135,6 +143,12 @@ pub fn router(state: Shared) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics::render))
         .nest("/media", media::router())
+        .nest(
+            "/sync/v1",
+            sync::router().layer(axum::extract::DefaultBodyLimit::max(
+                cartable_core::sync::MAX_CHUNK_BYTES,
+            )),
+        )
         .nest_service("/xapi", xapi::service(state.clone()))
         .layer(axum::middleware::from_fn(metrics::track))
         .with_state(state)

@@ -90,17 +90,19 @@ async fn download(
 /// Blobs this small (playlists, captions) are read whole.
 const SMALL: u64 = 64 * 1024;
 
-/// A local blob, opened: read whole when small, else an open file.
+/// A local blob, opened: read whole when small, else an open file with
+/// the blob's offset in it (0 for a blob file, more inside a satchel) and
+/// its size.
 enum Local {
     Small(Bytes),
-    File(Arc<std::fs::File>, u64),
+    File(Arc<std::fs::File>, u64, u64),
 }
 
 impl Local {
     fn size(&self) -> u64 {
         match self {
             Local::Small(b) => b.len() as u64,
-            Local::File(_, size) => *size,
+            Local::File(_, _, size) => *size,
         }
     }
 }
@@ -120,7 +122,7 @@ async fn open_local(path: std::path::PathBuf) -> Result<Option<Local>, ApiError>
             std::io::Read::read_to_end(&mut file, &mut bytes)?;
             return Ok(Some(Local::Small(bytes.into())));
         }
-        Ok(Some(Local::File(Arc::new(file), size)))
+        Ok(Some(Local::File(Arc::new(file), 0, size)))
     })
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -226,8 +228,12 @@ async fn serve(
     headers: &HeaderMap,
 ) -> Result<Response, ApiError> {
     let etag = format!("\"{hash}\"");
-    // A local store answers from its file; any other from object_store.
+    // A satchel or a local store answers from its file; any other from
+    // object_store.
     let (local, size) = match state.blobs.local_path(hash) {
+        _ if let Some((file, at, n)) = state.blobs.satchel_slice(hash) => {
+            (Some(Local::File(file, at, n)), Some(n))
+        }
         Some(path) => {
             let local = open_local(path).await?;
             let size = local.as_ref().map(Local::size);
@@ -247,7 +253,7 @@ async fn serve(
             Some(Local::Small(bytes)) => {
                 Body::from(bytes.slice(start as usize..(start + len) as usize))
             }
-            Some(Local::File(file, _)) => Body::from_stream(file_stream(file, start, len)),
+            Some(Local::File(file, at, _)) => Body::from_stream(file_stream(file, at + start, len)),
             None if len == 0 => Body::empty(),
             None => Body::from(state.blobs.get_range(hash, start..start + len).await?),
         };

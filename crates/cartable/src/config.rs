@@ -37,6 +37,9 @@ pub struct Config {
     /// each user by an account on this homePage: set it once, before
     /// learners start.
     pub public_url: String,
+    /// The hub's ed25519 signing key (`cartable keys init` writes it);
+    /// default `data_dir/keys/hub.key`.
+    pub hub_key_file: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -54,6 +57,7 @@ impl Default for Config {
             secure_cookies: true,
             search_dir: None,
             public_url: "http://localhost".into(),
+            hub_key_file: None,
         }
     }
 }
@@ -129,6 +133,12 @@ impl Config {
         self.search_dir
             .clone()
             .unwrap_or_else(|| self.data_dir.join("search"))
+    }
+
+    pub fn hub_key_file(&self) -> PathBuf {
+        self.hub_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("keys").join("hub.key"))
     }
 
     pub fn scratch_dir(&self) -> PathBuf {

@@ -6,7 +6,9 @@ mod config;
 mod demo;
 mod import;
 mod lrs;
+mod satchel;
 mod serve;
+mod sync;
 
 use anyhow::Context;
 use cartable_core::Taxonomy;
@@ -54,6 +56,15 @@ enum Command {
     /// The learning record store's client keys.
     #[command(subcommand)]
     Lrs(lrs::LrsCommand),
+    /// The hub's signing key.
+    #[command(subcommand)]
+    Keys(satchel::KeysCommand),
+    /// Satchels: signed offline content for schools without network.
+    #[command(subcommand)]
+    Satchel(satchel::SatchelCommand),
+    /// Records between a box and its hub.
+    #[command(subcommand)]
+    Sync(sync::SyncCommand),
     /// Enrol learners in classes from a CSV.
     Enrol(accounts::EnrolArgs),
     /// Rebuild the search index from the database (stop the server first).
@@ -163,6 +174,18 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         }
         Command::Class(c) => accounts::class(App::open(config).await?, c).await,
         Command::Lrs(c) => lrs::run(App::open(config).await?, c).await,
+        Command::Keys(c) => satchel::keys(&App::open(config).await?, c),
+        Command::Satchel(satchel::SatchelCommand::Pack(args)) => {
+            satchel::pack(App::open(config).await?, args).await
+        }
+        Command::Satchel(satchel::SatchelCommand::Verify(args)) => satchel::verify(args),
+        Command::Satchel(satchel::SatchelCommand::Diff { old, new, json }) => {
+            satchel::diff(&old, &new, json)
+        }
+        Command::Satchel(satchel::SatchelCommand::Apply { update, json }) => {
+            satchel::apply(App::open(config).await?, &update, json).await
+        }
+        Command::Sync(c) => sync::run(App::open(config).await?, c).await,
         Command::Enrol(args) => accounts::enrol(App::open(config).await?, args).await,
         Command::Reindex { json } => reindex(App::open(config).await?, json).await,
     }

@@ -2,6 +2,7 @@
 //! HTTP until SIGTERM or Ctrl-C, then lets in-flight requests finish and
 //! closes the database cleanly.
 
+use crate::satchel::{self, state};
 use crate::{App, config::Config, demo};
 use anyhow::Context;
 use cartable_web::{AppState, Settings, UiLang, metrics};
@@ -17,13 +18,29 @@ pub struct Args {
     /// Install demo lessons if the catalog is empty.
     #[arg(long)]
     demo: bool,
+    /// Serve this satchel (a box at a school): its catalog, roster and
+    /// media, straight from the file; records are kept here and synced back.
+    #[arg(long)]
+    satchel: Option<std::path::PathBuf>,
+    /// The hub key (hex) a new box trusts; default: the key of the first
+    /// satchel it serves.
+    #[arg(long, requires = "satchel")]
+    hub_key: Option<String>,
 }
 
 pub async fn run(mut config: Config, args: Args) -> anyhow::Result<ExitCode> {
     if let Some(listen) = args.listen {
         config.listen = listen;
     }
-    let app = App::open(config).await?;
+    let mut app = App::open(config).await?;
+    let mut satchel_box = None;
+    if let Some(path) = &args.satchel {
+        let opened = satchel::open_for_box(&app, path, args.hub_key.as_deref()).await?;
+        app.taxonomy = opened.taxonomy;
+        app.config.public_url = opened.file.manifest.hub.public_url.clone();
+        satchel_box = Some(opened.box_id.unwrap_or_else(|| "satchel".into()));
+        app.blobs.attach_satchel(opened.file);
+    }
     if args.demo {
         demo::install(&app)
             .await
@@ -40,6 +57,7 @@ pub async fn run(mut config: Config, args: Args) -> anyhow::Result<ExitCode> {
         default_lang: lang,
         secure_cookies: app.config.secure_cookies,
         public_url: app.config.public_url.clone(),
+        satchel_box,
     };
     let state = AppState::new(
         app.db.clone(),
@@ -49,6 +67,12 @@ pub async fn run(mut config: Config, args: Args) -> anyhow::Result<ExitCode> {
         settings,
         handle,
     );
+    if let Ok(key) = satchel::load_hub_key(&app) {
+        let _ = state.hub_key.set(key);
+    }
+    if args.satchel.is_some() {
+        tokio::spawn(follow_updates(app.db.clone(), app.blobs.clone()));
+    }
     cartable_web::search_catch_up(&state)
         .await
         .context("cannot bring the search index up to date")?;
@@ -80,6 +104,36 @@ pub async fn run(mut config: Config, args: Args) -> anyhow::Result<ExitCode> {
     app.db.close().await;
     tracing::info!("stopped cleanly");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Switches to a version `cartable satchel apply` committed while the box
+/// serves: the new entries are already in the file; only the index moves.
+async fn follow_updates(db: cartable_store::Db, blobs: cartable_store::BlobStore) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3));
+    loop {
+        tick.tick().await;
+        let Some(current) = blobs.satchel() else {
+            return;
+        };
+        let len = db
+            .local_state(state::LEN)
+            .await
+            .ok()
+            .flatten()
+            .and_then(|l| l.parse::<u64>().ok());
+        if let Some(len) = len.filter(|l| *l != current.len) {
+            match cartable_store::satchel::SatchelFile::open(&current.path, Some(len)) {
+                Ok(file) => {
+                    tracing::info!(
+                        version = file.manifest.version,
+                        "serving the updated satchel"
+                    );
+                    blobs.attach_satchel(std::sync::Arc::new(file));
+                }
+                Err(e) => tracing::error!(error = %e, "cannot open the updated satchel"),
+            }
+        }
+    }
 }
 
 async fn shutdown_signal() {

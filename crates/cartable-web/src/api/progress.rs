@@ -119,6 +119,7 @@ async fn capsule_progress(
         "csrf": auth.csrf,
         "position": found.as_ref().and_then(|p| p.position),
         "completed": found.as_ref().is_some_and(|p| p.completed),
+        "satchel": state.settings.satchel_box,
         "vocabulary": {
             "launched": progress::LAUNCHED,
             "progressed": progress::PROGRESSED,
@@ -127,6 +128,7 @@ async fn capsule_progress(
             "progress": progress::PROGRESS,
             "quality": progress::QUALITY,
             "device": progress::DEVICE,
+            "satchel": progress::SATCHEL,
             "video": progress::VIDEO,
         },
     })))

@@ -8,6 +8,7 @@
 
 mod account;
 mod admin;
+mod boxes;
 mod charts;
 mod dashboard;
 mod indicators;
@@ -69,6 +70,7 @@ pub fn personal_router() -> Router<Shared> {
             post(account::revoke_token),
         )
         .route("/{lang}/admin", get(admin::admin))
+        .route("/{lang}/admin/boxes", get(boxes::admin))
         .route("/{lang}/admin/users", post(admin::add_user))
         .route("/{lang}/admin/users/{login}", post(admin::update_user))
         .route("/{lang}/admin/groups", post(admin::add_group))

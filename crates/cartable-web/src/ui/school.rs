@@ -60,6 +60,7 @@ struct SchoolTemplate {
     classes: Vec<ClassRow>,
     capsules: Vec<CapsuleRow>,
     chart: String,
+    boxes: Vec<super::boxes::BoxView>,
 }
 
 pub async fn page(
@@ -165,7 +166,9 @@ pub async fn page(
             .collect::<Vec<_>>(),
         lang.dir() == "rtl",
     );
+    let boxes = super::boxes::views(&state, lang, Some(std::slice::from_ref(&school.id))).await?;
     let template = SchoolTemplate {
+        boxes,
         page: Page::new(
             lang,
             school.name.clone(),

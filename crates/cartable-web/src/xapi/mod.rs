@@ -17,7 +17,7 @@ mod tally;
 mod writer;
 
 pub use client::{SCOPES, user_agent, user_ifi};
-pub use writer::{Writer, erase, rebuild_projection};
+pub use writer::{Prepared, Writer, authority_ifi as authority_ifi_of, erase, rebuild_projection};
 
 use crate::Shared;
 use axum::Router;

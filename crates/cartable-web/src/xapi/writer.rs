@@ -339,7 +339,7 @@ fn first_of_each(entries: Vec<(String, bool)>) -> Vec<(String, bool)> {
         .collect()
 }
 
-fn authority_ifi(statement: &Value) -> String {
+pub fn authority_ifi(statement: &Value) -> String {
     statement
         .get("authority")
         .and_then(|a| xapi::check_agent_param(a).ok())

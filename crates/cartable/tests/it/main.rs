@@ -14,6 +14,7 @@ mod browser;
 mod demo;
 mod import;
 mod media;
+mod satchel;
 mod search;
 mod support;
 mod xapi;

@@ -1,0 +1,373 @@
+//! Records coming back from boxes, and going out to them.
+//!
+//! A box signs each chunk of its statements with the key its satchel
+//! certified; the hub takes a chunk only from a box it packed a satchel
+//! for, and only if every statement in it is about a member of that box's
+//! schools; otherwise it refuses the chunk whole, changes nothing, and
+//! logs why. Statements already stored are counted as duplicates, and a
+//! statement whose id is stored with other content is kept as the hub has
+//! it (a conflict, logged): both ways a repeated or replayed sync changes
+//! nothing.
+//!
+//! Routes (outside the session layer; signatures are the credentials):
+//! `GET /sync/v1/boxes/{id}` where a box's push resumes, `POST
+//! /sync/v1/up` a chunk from a box, `POST /sync/v1/down` a box's signed
+//! request for the hub's records of its learners.
+
+use crate::xapi::{Prepared, Writer, authority_ifi_of};
+use crate::{ApiError, Shared};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use cartable_core::satchel::{self, KeyPair, from_hex, to_hex};
+use cartable_core::sync::{CHUNK_STATEMENTS, Chunk, Direction, PullRequest};
+use cartable_core::xapi;
+use cartable_store::Db;
+use cartable_store::sync::{BoxRow, SyncEvent};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+pub const SIGNATURE_HEADER: &str = "x-cartable-signature";
+/// How old a box's pull request may be.
+const PULL_WINDOW_SECONDS: i64 = 600;
+
+/// What applying a chunk did.
+#[derive(Debug, Default, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct Applied {
+    pub accepted: i64,
+    pub duplicates: i64,
+    pub conflicts: i64,
+}
+
+pub fn router() -> Router<Shared> {
+    Router::new()
+        .route("/boxes/{id}", get(cursor))
+        .route("/up", post(up))
+        .route("/down", post(down))
+}
+
+fn signature_of(headers: &HeaderMap) -> Result<[u8; 64], ApiError> {
+    headers
+        .get(SIGNATURE_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(from_hex)
+        .and_then(|b| <[u8; 64]>::try_from(b).ok())
+        .ok_or_else(|| {
+            ApiError::Invalid("the X-Cartable-Signature header (128 hex digits) is missing".into())
+        })
+}
+
+async fn certified(db: &Db, id: &str) -> Result<BoxRow, ApiError> {
+    db.sync_box(id)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .ok_or(ApiError::Forbidden)
+}
+
+async fn cursor(State(state): State<Shared>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let b = certified(&state.db, &id).await?;
+    Ok(axum::Json(json!({ "box": b.id, "received": b.received })).into_response())
+}
+
+async fn up(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let signature = signature_of(&headers)?;
+    let chunk = Chunk::parse(&body).map_err(ApiError::Invalid)?;
+    let b = certified(&state.db, &chunk.box_id).await?;
+    match receive_up(
+        &state.db,
+        &state.lrs.writer,
+        &state.lrs.home_page,
+        &b,
+        &body,
+        &signature,
+        "push",
+    )
+    .await
+    {
+        Ok((applied, received)) => Ok(axum::Json(json!({
+            "received": received,
+            "accepted": applied.accepted,
+            "duplicates": applied.duplicates,
+            "conflicts": applied.conflicts,
+        }))
+        .into_response()),
+        Err(Refused::Bad(reason)) => Err(ApiError::Invalid(reason)),
+        Err(Refused::Fault(e)) => Err(ApiError::Internal(e)),
+    }
+}
+
+/// Why a chunk was not taken.
+#[derive(Debug)]
+pub enum Refused {
+    /// The sender's fault: named, logged, nothing changed.
+    Bad(String),
+    /// This side's fault (SQL): try again.
+    Fault(String),
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refused::Bad(r) | Refused::Fault(r) => f.write_str(r),
+        }
+    }
+}
+
+/// Checks and stores a chunk a box signed, logs the outcome, and returns
+/// what it did and the box's record number the hub now has everything up to.
+pub async fn receive_up(
+    db: &Db,
+    writer: &Writer,
+    home_page: &str,
+    b: &BoxRow,
+    payload: &[u8],
+    signature: &[u8; 64],
+    kind: &str,
+) -> Result<(Applied, i64), Refused> {
+    let outcome = check_up(db, home_page, b, payload, signature).await;
+    let result = match outcome {
+        Ok(chunk) => match store(db, writer, &chunk.statements, &format!("box:{}", b.id)).await {
+            Ok(applied) => {
+                let received = if chunk.after <= b.received {
+                    chunk.last.max(b.received)
+                } else {
+                    b.received
+                };
+                db.box_contact(&b.id, received, chunk.newest, kind)
+                    .await
+                    .map_err(|e| Refused::Fault(e.to_string()))?;
+                Ok((applied, received))
+            }
+            Err(e) => Err(e),
+        },
+        Err(e) => Err(e),
+    };
+    let event = match &result {
+        Ok((applied, _)) => SyncEvent {
+            box_id: b.id.clone(),
+            at: cartable_store::now(),
+            kind: kind.into(),
+            ok: true,
+            accepted: applied.accepted,
+            duplicates: applied.duplicates,
+            detail: if applied.conflicts > 0 {
+                format!(
+                    "{} statements kept as the hub had them (same id, other content)",
+                    applied.conflicts
+                )
+            } else {
+                String::new()
+            },
+        },
+        Err(e) => SyncEvent {
+            box_id: b.id.clone(),
+            at: cartable_store::now(),
+            kind: kind.into(),
+            ok: false,
+            accepted: 0,
+            duplicates: 0,
+            detail: e.to_string(),
+        },
+    };
+    db.log_sync(&event)
+        .await
+        .map_err(|e| Refused::Fault(e.to_string()))?;
+    result
+}
+
+async fn check_up(
+    db: &Db,
+    home_page: &str,
+    b: &BoxRow,
+    payload: &[u8],
+    signature: &[u8; 64],
+) -> Result<Chunk, Refused> {
+    satchel::verify(&b.public_key, payload, signature).map_err(|_| {
+        Refused::Bad(format!(
+            "the signature is not box {}'s: forged or altered records",
+            b.id
+        ))
+    })?;
+    let chunk = Chunk::parse(payload).map_err(Refused::Bad)?;
+    if chunk.box_id != b.id || chunk.direction != Direction::Up {
+        return Err(Refused::Bad(
+            "the chunk is not from this box to the hub".into(),
+        ));
+    }
+    if chunk.after > chunk.last || chunk.last > chunk.newest {
+        return Err(Refused::Bad(format!(
+            "the chunk's record numbers do not add up (after {}, last {}, newest {})",
+            chunk.after, chunk.last, chunk.newest
+        )));
+    }
+    let members = db
+        .members_of_schools(&b.schools)
+        .await
+        .map_err(|e| Refused::Fault(e.to_string()))?;
+    let prefix = format!("account:{home_page}|");
+    for (i, s) in chunk.statements.iter().enumerate() {
+        let facts = xapi::check_statement(s)
+            .map_err(|e| Refused::Bad(format!("statements[{i}].{}: {}", e.path, e.message)))?;
+        let login = facts
+            .actor
+            .first()
+            .and_then(|ifi| ifi.0.strip_prefix(&prefix))
+            .ok_or_else(|| {
+                Refused::Bad(format!(
+                    "statements[{i}]: its actor is not a user of this platform"
+                ))
+            })?;
+        if !members.contains(login) {
+            return Err(Refused::Bad(format!(
+                "statements[{i}]: {login} is not a member of the schools of box {}",
+                b.id
+            )));
+        }
+    }
+    Ok(chunk)
+}
+
+/// Stores the statements not yet stored, through the LRS's writer, so
+/// progress, dashboards and indicators count them.
+pub async fn store(
+    db: &Db,
+    writer: &Writer,
+    statements: &[Value],
+    authority_id: &str,
+) -> Result<Applied, Refused> {
+    let mut applied = Applied::default();
+    let mut checked = Vec::with_capacity(statements.len());
+    for (i, s) in statements.iter().enumerate() {
+        let facts = xapi::check_statement(s)
+            .map_err(|e| Refused::Bad(format!("statements[{i}].{}: {}", e.path, e.message)))?;
+        let id = facts.id.clone().ok_or_else(|| {
+            Refused::Bad(format!(
+                "statements[{i}]: a synced statement must have its id"
+            ))
+        })?;
+        checked.push((id, s, facts));
+    }
+    let ids: Vec<&str> = checked.iter().map(|(id, _, _)| id.as_str()).collect();
+    let known = db
+        .known_statements(&ids)
+        .await
+        .map_err(|e| Refused::Fault(e.to_string()))?;
+    let mut fresh = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (id, value, facts) in checked {
+        if let Some(k) = known.get(&id) {
+            let same = serde_json::from_str::<Value>(&k.json)
+                .is_ok_and(|stored| xapi::same_statement(&stored, value));
+            if same {
+                applied.duplicates += 1;
+            } else {
+                applied.conflicts += 1;
+            }
+            continue;
+        }
+        if !seen.insert(id.clone()) {
+            applied.duplicates += 1;
+            continue;
+        }
+        let mut value = value.clone();
+        if let Some(o) = value.as_object_mut() {
+            o.remove("stored");
+        }
+        let json = serde_json::to_string(&value).map_err(|e| Refused::Fault(e.to_string()))?;
+        fresh.push(Prepared {
+            authority_ifi: authority_ifi_of(&value),
+            id,
+            json,
+            value,
+            facts,
+            authority_id: authority_id.to_owned(),
+        });
+    }
+    applied.accepted = fresh.len() as i64;
+    if !fresh.is_empty() {
+        writer
+            .store(fresh)
+            .await
+            .map_err(|e| Refused::Fault(format!("{e:?}")))?;
+    }
+    Ok(applied)
+}
+
+async fn down(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let signature = signature_of(&headers)?;
+    let request: PullRequest = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::Invalid(format!("the pull request does not parse: {e}")))?;
+    let b = certified(&state.db, &request.box_id).await?;
+    satchel::verify(&b.public_key, &body, &signature)
+        .map_err(|_| ApiError::Invalid(format!("the signature is not box {}'s", b.id)))?;
+    if (cartable_store::now() - request.at).abs() > PULL_WINDOW_SECONDS {
+        return Err(ApiError::Invalid(
+            "the request is too old or from the future: check the box's clock".into(),
+        ));
+    }
+    let key = state
+        .hub_key
+        .get()
+        .ok_or_else(|| ApiError::Internal("this hub has no key (cartable keys init)".into()))?;
+    let (payload, sig) = records_for(&state.db, &state.lrs.home_page, key, &b, request.after)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let mut response = payload.into_response();
+    if let Ok(v) = HeaderValue::from_str(&to_hex(&sig)) {
+        response.headers_mut().insert(SIGNATURE_HEADER, v);
+    }
+    response.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    let _ = state.db.box_contact(&b.id, 0, 0, "pull").await;
+    Ok(response)
+}
+
+/// The hub's next chunk of statements about a box's members after hub
+/// record `after`, signed by the hub.
+pub async fn records_for(
+    db: &Db,
+    home_page: &str,
+    key: &KeyPair,
+    b: &BoxRow,
+    after: i64,
+) -> cartable_store::Result<(Vec<u8>, [u8; 64])> {
+    let members = db.members_of_schools(&b.schools).await?;
+    let mut ifis: Vec<String> = members
+        .iter()
+        .map(|l| format!("account:{home_page}|{l}"))
+        .collect();
+    ifis.sort();
+    let rows = db
+        .statements_of_after(&ifis, after, CHUNK_STATEMENTS as i64)
+        .await?;
+    let newest = db.last_statement_seq().await?;
+    let last = rows.last().map_or(newest.max(after), |(seq, _)| *seq);
+    let statements = rows
+        .iter()
+        .filter_map(|(_, json)| serde_json::from_str(json).ok())
+        .collect();
+    let chunk = Chunk {
+        box_id: b.id.clone(),
+        direction: Direction::Down,
+        after,
+        last,
+        newest,
+        statements,
+    };
+    let payload = chunk.to_bytes();
+    let signature = key.sign(&payload);
+    Ok((payload, signature))
+}

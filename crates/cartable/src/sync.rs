@@ -1,0 +1,524 @@
+//! `cartable sync`: records between a box and its hub, over HTTP (push,
+//! pull) or in a file carried on a USB stick (export, import).
+//!
+//! The data directory says which side this is: a box serves a satchel and
+//! holds the key its satchel certified; a hub holds its own key. Every
+//! transfer goes in signed chunks (`core::sync`), each acknowledged on its
+//! own, so a cut transfer resumes at the first chunk not acknowledged.
+
+use crate::App;
+use crate::satchel::{load_hub_key, state};
+use anyhow::{Context, bail};
+use cartable_core::satchel::{KeyPair, from_hex, to_hex, verify};
+use cartable_core::sync::{
+    CHUNK_STATEMENTS, Chunk, Direction, PullRequest, read_frames, write_frame, write_mark,
+};
+use cartable_store::sync::SyncEvent;
+use cartable_web::sync::{Applied, Refused, SIGNATURE_HEADER, receive_up, records_for, store};
+use cartable_web::xapi::Writer;
+use serde_json::{Value, json};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(clap::Subcommand)]
+pub enum SyncCommand {
+    /// On a box: send the records the hub lacks.
+    Push(HubArgs),
+    /// On a box: fetch the hub's records of this box's learners.
+    Pull(HubArgs),
+    /// Write records to a file: on a box, its records for the hub; on a
+    /// hub, a box's learners' records for that box (--box).
+    Export {
+        file: PathBuf,
+        #[arg(long = "box")]
+        box_id: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Read a sync file written by `sync export` on the other side.
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(clap::Args)]
+pub struct HubArgs {
+    /// The hub's address, e.g. https://cartable.example.org
+    #[arg(long)]
+    hub: String,
+    #[arg(long)]
+    json: bool,
+}
+
+/// A box's identity, from the satchel it serves.
+struct BoxSide {
+    id: String,
+    key: KeyPair,
+    hub_key: String,
+}
+
+async fn box_side(app: &App) -> anyhow::Result<Option<BoxSide>> {
+    let (Some(id), Some(secret), Some(hub_key)) = (
+        app.db.local_state(state::BOX_ID).await?,
+        app.db.local_state(state::BOX_SECRET).await?,
+        app.db.local_state(state::HUB_KEY).await?,
+    ) else {
+        return Ok(None);
+    };
+    Ok(Some(BoxSide {
+        id,
+        key: KeyPair::from_hex(&secret).context("damaged box key in local state")?,
+        hub_key,
+    }))
+}
+
+async fn require_box(app: &App) -> anyhow::Result<BoxSide> {
+    box_side(app).await?.context(
+        "this data directory is not a box: serve a satchel packed for a school (`cartable serve --satchel FILE`) first",
+    )
+}
+
+/// The platform's own users' homePage: on a box, the hub's.
+async fn home_page(app: &App) -> anyhow::Result<String> {
+    Ok(app
+        .db
+        .local_state(state::HUB_URL)
+        .await?
+        .unwrap_or_else(|| app.config.public_url.clone())
+        .trim_end_matches('/')
+        .to_owned())
+}
+
+fn client() -> anyhow::Result<reqwest::Client> {
+    Ok(reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(120))
+        .build()?)
+}
+
+fn int(state: Option<String>) -> i64 {
+    state.and_then(|s| s.parse().ok()).unwrap_or(0)
+}
+
+async fn log(app: &App, box_id: &str, kind: &str, result: &Result<Applied, String>) {
+    let event = match result {
+        Ok(a) => SyncEvent {
+            box_id: box_id.into(),
+            at: cartable_store::now(),
+            kind: kind.into(),
+            ok: true,
+            accepted: a.accepted,
+            duplicates: a.duplicates,
+            detail: String::new(),
+        },
+        Err(e) => SyncEvent {
+            box_id: box_id.into(),
+            at: cartable_store::now(),
+            kind: kind.into(),
+            ok: false,
+            accepted: 0,
+            duplicates: 0,
+            detail: e.clone(),
+        },
+    };
+    if let Err(e) = app.db.log_sync(&event).await {
+        tracing::warn!(error = %e, "cannot log the sync");
+    }
+}
+
+fn report(json_out: bool, what: &str, total: &Applied, extra: Value) {
+    if json_out {
+        let mut v = json!({
+            "accepted": total.accepted,
+            "duplicates": total.duplicates,
+            "conflicts": total.conflicts,
+        });
+        if let (Some(o), Value::Object(e)) = (v.as_object_mut(), extra) {
+            o.extend(e);
+        }
+        println!("{v}");
+    } else {
+        println!(
+            "{what}: {} new records, {} already there{}",
+            total.accepted,
+            total.duplicates,
+            if total.conflicts > 0 {
+                format!(
+                    ", {} kept as they were (same id, other content)",
+                    total.conflicts
+                )
+            } else {
+                String::new()
+            }
+        );
+    }
+}
+
+fn add(total: &mut Applied, a: Applied) {
+    total.accepted += a.accepted;
+    total.duplicates += a.duplicates;
+    total.conflicts += a.conflicts;
+}
+
+/// The box's next chunk of its own records after `after`.
+async fn next_up(app: &App, b: &BoxSide, after: i64) -> anyhow::Result<Option<Chunk>> {
+    let rows = app
+        .db
+        .statements_after(after, CHUNK_STATEMENTS as i64)
+        .await?;
+    let Some((last, _)) = rows.last() else {
+        return Ok(None);
+    };
+    let newest = app.db.last_statement_seq().await?;
+    let statements = rows
+        .iter()
+        .map(|(_, j)| serde_json::from_str(j))
+        .collect::<Result<Vec<Value>, _>>()
+        .context("a stored statement does not parse")?;
+    Ok(Some(Chunk {
+        box_id: b.id.clone(),
+        direction: Direction::Up,
+        after,
+        last: *last,
+        newest,
+        statements,
+    }))
+}
+
+pub async fn run(app: App, command: SyncCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        SyncCommand::Push(args) => push(app, args).await,
+        SyncCommand::Pull(args) => pull(app, args).await,
+        SyncCommand::Export { file, box_id, json } => export(app, &file, box_id, json).await,
+        SyncCommand::Import { file, json } => import(app, &file, json).await,
+    }
+}
+
+async fn push(app: App, args: HubArgs) -> anyhow::Result<ExitCode> {
+    let b = require_box(&app).await?;
+    let http = client()?;
+    let hub = args.hub.trim_end_matches('/');
+    let answer: Value = http
+        .get(format!("{hub}/sync/v1/boxes/{}", b.id))
+        .send()
+        .await
+        .with_context(|| format!("cannot reach the hub at {hub}"))?
+        .error_for_status()
+        .with_context(|| format!("the hub at {hub} does not know box {}", b.id))?
+        .json()
+        .await?;
+    let mut after = answer.get("received").and_then(Value::as_i64).unwrap_or(0);
+    let mut total = Applied::default();
+    let mut chunks = 0;
+    while let Some(chunk) = next_up(&app, &b, after).await? {
+        let payload = chunk.to_bytes();
+        let signature = b.key.sign(&payload);
+        let response = http
+            .post(format!("{hub}/sync/v1/up"))
+            .header(SIGNATURE_HEADER, to_hex(&signature))
+            .header("content-type", "application/json")
+            .body(payload)
+            .send()
+            .await
+            .with_context(|| format!("the connection to {hub} was cut; run the push again to resume after record {after}"))?;
+        let status = response.status();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        if !status.is_success() {
+            let reason = body
+                .get("message")
+                .and_then(Value::as_str)
+                .unwrap_or("no reason given")
+                .to_owned();
+            log(&app, &b.id, "push", &Err(reason.clone())).await;
+            bail!(
+                "the hub refused records {}..{}: {reason}",
+                chunk.after + 1,
+                chunk.last
+            );
+        }
+        let a = Applied {
+            accepted: body.get("accepted").and_then(Value::as_i64).unwrap_or(0),
+            duplicates: body.get("duplicates").and_then(Value::as_i64).unwrap_or(0),
+            conflicts: body.get("conflicts").and_then(Value::as_i64).unwrap_or(0),
+        };
+        add(&mut total, a);
+        chunks += 1;
+        after = body
+            .get("received")
+            .and_then(Value::as_i64)
+            .unwrap_or(chunk.last)
+            .max(chunk.last);
+        app.db
+            .set_local_state(state::HUB_RECEIVED, &after.to_string())
+            .await?;
+    }
+    log(&app, &b.id, "push", &Ok(total)).await;
+    report(
+        args.json,
+        "pushed",
+        &total,
+        json!({ "chunks": chunks, "received": after }),
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn pull(app: App, args: HubArgs) -> anyhow::Result<ExitCode> {
+    let b = require_box(&app).await?;
+    let http = client()?;
+    let hub = args.hub.trim_end_matches('/');
+    let writer = Writer::start(app.db.clone(), home_page(&app).await?);
+    let mut after = int(app.db.local_state(state::PULLED).await?);
+    let mut total = Applied::default();
+    loop {
+        let request = serde_json::to_vec(&PullRequest {
+            box_id: b.id.clone(),
+            after,
+            at: cartable_store::now(),
+        })?;
+        let response = http
+            .post(format!("{hub}/sync/v1/down"))
+            .header(SIGNATURE_HEADER, to_hex(&b.key.sign(&request)))
+            .header("content-type", "application/json")
+            .body(request)
+            .send()
+            .await
+            .with_context(|| format!("the connection to {hub} was cut; run the pull again to resume after hub record {after}"))?;
+        if !response.status().is_success() {
+            let body: Value = response.json().await.unwrap_or(Value::Null);
+            let reason = body
+                .get("message")
+                .and_then(Value::as_str)
+                .unwrap_or("no reason given")
+                .to_owned();
+            log(&app, &b.id, "pull", &Err(reason.clone())).await;
+            bail!("the hub refused the pull: {reason}");
+        }
+        let signature = response
+            .headers()
+            .get(SIGNATURE_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(from_hex)
+            .and_then(|s| <[u8; 64]>::try_from(s).ok())
+            .context("the hub's answer is not signed")?;
+        let payload = response.bytes().await?;
+        let chunk = down_chunk(&b, &payload, &signature)?;
+        let a = store(&app.db, &writer, &chunk.statements, "hub")
+            .await
+            .map_err(|e| anyhow::anyhow!("the hub's records were not stored: {e}"))?;
+        add(&mut total, a);
+        after = chunk.last;
+        app.db
+            .set_local_state(state::PULLED, &after.to_string())
+            .await?;
+        if chunk.statements.is_empty() {
+            break;
+        }
+    }
+    log(&app, &b.id, "pull", &Ok(total)).await;
+    report(args.json, "pulled", &total, json!({ "after": after }));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Checks a chunk the hub sent this box.
+fn down_chunk(b: &BoxSide, payload: &[u8], signature: &[u8; 64]) -> anyhow::Result<Chunk> {
+    verify(&b.hub_key, payload, signature)
+        .map_err(|_| anyhow::anyhow!("not signed by the hub this box trusts: refused"))?;
+    let chunk = Chunk::parse(payload).map_err(|e| anyhow::anyhow!(e))?;
+    if chunk.direction != Direction::Down || chunk.box_id != b.id {
+        bail!(
+            "these records are for box {}, not this box ({})",
+            chunk.box_id,
+            b.id
+        );
+    }
+    Ok(chunk)
+}
+
+/// Writes frames to `file` whole or not at all.
+fn write_file(file: &Path, frames: &[(Vec<u8>, [u8; 64])]) -> anyhow::Result<u64> {
+    let mut tmp = file.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    let mut out = std::io::BufWriter::new(
+        std::fs::File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?,
+    );
+    write_mark(&mut out)?;
+    for (payload, signature) in frames {
+        write_frame(&mut out, payload, signature)?;
+    }
+    out.flush()?;
+    let f = out.into_inner().map_err(|e| e.into_error())?;
+    f.sync_all()?;
+    let len = f.metadata()?.len();
+    std::fs::rename(&tmp, file)?;
+    Ok(len)
+}
+
+async fn export(
+    app: App,
+    file: &Path,
+    for_box: Option<String>,
+    json_out: bool,
+) -> anyhow::Result<ExitCode> {
+    let mut frames = Vec::new();
+    let mut count = 0usize;
+    let box_id = match box_side(&app).await? {
+        Some(b) => {
+            if for_box.is_some() {
+                bail!("--box is for a hub; this is box {}", b.id);
+            }
+            // Everything the hub has not confirmed: a lost stick costs nothing.
+            let mut after = int(app.db.local_state(state::HUB_RECEIVED).await?);
+            while let Some(chunk) = next_up(&app, &b, after).await? {
+                after = chunk.last;
+                count += chunk.statements.len();
+                let payload = chunk.to_bytes();
+                let signature = b.key.sign(&payload);
+                frames.push((payload, signature));
+            }
+            b.id
+        }
+        None => {
+            let id = for_box.context("on a hub, say which box the file is for: --box ID")?;
+            let key = load_hub_key(&app)?;
+            let b = app
+                .db
+                .sync_box(&id)
+                .await?
+                .with_context(|| format!("no box {id}: pack a satchel for its school first"))?;
+            let home = home_page(&app).await?;
+            let mut after = 0;
+            loop {
+                let (payload, signature) = records_for(&app.db, &home, &key, &b, after).await?;
+                let chunk = Chunk::parse(&payload).map_err(|e| anyhow::anyhow!(e))?;
+                let empty = chunk.statements.is_empty();
+                count += chunk.statements.len();
+                after = chunk.last;
+                // An empty file still tells the box how far the hub stands.
+                if !empty || frames.is_empty() {
+                    frames.push((payload, signature));
+                }
+                if empty {
+                    break;
+                }
+            }
+            id
+        }
+    };
+    let bytes = write_file(file, &frames)?;
+    let done = Applied {
+        accepted: count as i64,
+        ..Applied::default()
+    };
+    log(&app, &box_id, "export", &Ok(done)).await;
+    if json_out {
+        println!(
+            "{}",
+            json!({ "file": file, "records": count, "chunks": frames.len(), "bytes": bytes })
+        );
+    } else {
+        println!(
+            "wrote {count} records in {} chunks to {} ({bytes} bytes)",
+            frames.len(),
+            file.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn import(app: App, file: &Path, json_out: bool) -> anyhow::Result<ExitCode> {
+    let input =
+        std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+    let (frames, problem) = read_frames(std::io::BufReader::new(input));
+    let mut total = Applied::default();
+    let mut refused = Vec::new();
+    let home = home_page(&app).await?;
+    let writer = Writer::start(app.db.clone(), home.clone());
+    let me = box_side(&app).await?;
+    for frame in &frames {
+        let at = format!("{} byte {}", file.display(), frame.offset);
+        match &me {
+            Some(b) => {
+                let result = match down_chunk(b, &frame.payload, &frame.signature) {
+                    Ok(chunk) => store(&app.db, &writer, &chunk.statements, "hub")
+                        .await
+                        .map_err(|e| e.to_string()),
+                    Err(e) => Err(e.to_string()),
+                };
+                log(&app, &b.id, "import", &result).await;
+                match result {
+                    Ok(a) => add(&mut total, a),
+                    Err(e) => refused.push(format!("{at}: {e}")),
+                }
+            }
+            None => {
+                let claimed = Chunk::parse(&frame.payload).map(|c| c.box_id);
+                let known = match &claimed {
+                    Ok(id) => app.db.sync_box(id).await?,
+                    Err(_) => None,
+                };
+                let Some(b) = known else {
+                    let reason = match claimed {
+                        Ok(id) => format!("box {id} is unknown to this hub: nothing taken"),
+                        Err(e) => e,
+                    };
+                    app.db
+                        .log_sync(&SyncEvent {
+                            box_id: Chunk::parse(&frame.payload)
+                                .map(|c| c.box_id)
+                                .unwrap_or_else(|_| "?".into()),
+                            at: cartable_store::now(),
+                            kind: "import".into(),
+                            ok: false,
+                            accepted: 0,
+                            duplicates: 0,
+                            detail: reason.clone(),
+                        })
+                        .await?;
+                    refused.push(format!("{at}: {reason}"));
+                    continue;
+                };
+                match receive_up(
+                    &app.db,
+                    &writer,
+                    &home,
+                    &b,
+                    &frame.payload,
+                    &frame.signature,
+                    "import",
+                )
+                .await
+                {
+                    Ok((a, _)) => add(&mut total, a),
+                    Err(Refused::Fault(e)) => {
+                        bail!("{at}: {e} (nothing lost: import the file again)")
+                    }
+                    Err(Refused::Bad(e)) => refused.push(format!("{at}: {e}")),
+                }
+            }
+        }
+    }
+    if let Some(p) = &problem {
+        refused.push(format!("{}: {p}", file.display()));
+    }
+    report(
+        json_out,
+        &format!("imported {}", file.display()),
+        &total,
+        json!({ "chunks": frames.len(), "refused": refused }),
+    );
+    if refused.is_empty() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        if !json_out {
+            for r in &refused {
+                eprintln!("refused: {r}");
+            }
+        }
+        Ok(ExitCode::from(2))
+    }
+}

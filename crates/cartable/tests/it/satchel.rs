@@ -1,0 +1,598 @@
+//! The satchel, end to end: a hub packs one for a school, a box serves it
+//! with no network, learners sign in and learn there, and their records
+//! come back to the hub by file and over HTTP, none lost, none doubled.
+
+use crate::accounts::{Browser, add_user, class_of, cli};
+use crate::support::{Env, Server, stderr};
+use cartable_core::satchel::KeyPair;
+use cartable_core::sync::{Chunk, Direction, write_frame, write_mark};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+
+const PROGRESSED: &str = "http://adlnet.gov/expapi/verbs/progressed";
+const COMPLETED: &str = "http://adlnet.gov/expapi/verbs/completed";
+
+/// A hub with the demo catalog, a key, and the school douar-1 whose class
+/// cm1 has the learners Aya and Bilal.
+async fn hub() -> (Env, Server) {
+    let env = Env::new().await;
+    add_user(&env, "prof", "teacher", "blackboard-2026");
+    class_of(
+        &env,
+        "douar-1",
+        "cm1",
+        "prof",
+        &[
+            ("Aya", "aya", "argan-oil-2026"),
+            ("Bilal", "bilal", "couscous-2026"),
+        ],
+    );
+    cli(&env, &["keys", "init"]);
+    let server = env.serve(&["--demo"]);
+    (env, server)
+}
+
+fn pack(env: &Env, out: &Path, extra: &[&str]) -> Value {
+    let mut args = vec!["satchel", "pack", "-o", out.to_str().unwrap(), "--json"];
+    args.extend_from_slice(extra);
+    serde_json::from_str(&cli(env, &args)).unwrap()
+}
+
+fn hub_key(env: &Env) -> KeyPair {
+    KeyPair::from_hex(&std::fs::read_to_string(env.data().join("keys/hub.key")).unwrap()).unwrap()
+}
+
+/// The box's learner records a capsule's progress as the player does.
+fn record(agent: &Value, activity: &str, verb: &str, time: f64) -> Value {
+    json!({
+        "actor": agent, "verb": {"id": verb},
+        "object": {"id": activity},
+        "result": {"duration": "PT30S",
+                   "extensions": {"https://w3id.org/xapi/video/extensions/time": time}},
+        "context": {"extensions": {"urn:cartable:xapi:satchel": "douar-1"}}
+    })
+}
+
+fn sync(env: &Env, args: &[&str]) -> (i32, Value, String) {
+    let mut all = vec!["sync"];
+    all.extend_from_slice(args);
+    all.push("--json");
+    let out = env.run(&all);
+    let printed = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (out.status.code().unwrap_or(-1), printed, stderr(&out))
+}
+
+/// The player's view of a capsule for the signed-in learner.
+async fn progress(browser: &mut Browser, id: &str) -> Value {
+    let r = browser.get(&format!("/api/v1/me/progress/{id}")).await;
+    r.json().await.unwrap()
+}
+
+/// Imports a sync file the hub must refuse, for the reason given.
+fn refused(env: &Env, file: &Path, reason: &str) {
+    let (code, out, _) = sync(env, &["import", file.to_str().unwrap()]);
+    assert_eq!(code, 2, "{out}");
+    let said = out["refused"][0].as_str().unwrap_or_default();
+    assert!(said.contains(reason), "{out}");
+}
+
+/// Starts a box on a satchel it must refuse; what the command said.
+fn refused_serve(env: &Env, satchel: &Path) -> std::process::Output {
+    let out = env
+        .command()
+        .args(["serve", "--listen", "127.0.0.1:0", "--satchel"])
+        .arg(satchel)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("serving"));
+    out
+}
+
+fn tmp(env: &Env, name: &str) -> PathBuf {
+    env.dir.path().join(name)
+}
+
+#[tokio::test]
+async fn a_school_learns_offline_and_its_records_come_back_by_file_and_by_http() {
+    let (hub_env, hub) = hub().await;
+    let file = tmp(&hub_env, "douar-1.satchel");
+    let packed = pack(&hub_env, &file, &["--all", "--school", "douar-1"]);
+    assert_eq!(packed["capsules"], 12);
+    assert_eq!(packed["box"], "douar-1");
+    // Same inputs, same bytes.
+    let again = tmp(&hub_env, "again.satchel");
+    pack(&hub_env, &again, &["--all", "--school", "douar-1"]);
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        std::fs::read(&again).unwrap()
+    );
+    let verified: Value = serde_json::from_str(&cli(
+        &hub_env,
+        &["satchel", "verify", file.to_str().unwrap(), "--json"],
+    ))
+    .unwrap();
+    assert_eq!(verified["ok"], true);
+    assert_eq!(verified["blobs"], verified["blobs_in_file"]);
+
+    // The box: no demo, no network to the hub; everything from the file.
+    let box_env = Env::new().await;
+    let the_box = box_env.serve(&["--satchel", file.to_str().unwrap()]);
+    assert!(
+        the_box.banner.contains("serving 12 capsules"),
+        "{}",
+        the_box.banner
+    );
+    let capsule = &the_box.json("/api/v1/capsules?lang=fr&limit=1").await["capsules"][0];
+    let id = capsule["id"].as_str().unwrap().to_owned();
+    let names: Vec<&str> = capsule["renditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["audio", "360p"],
+        "only the default renditions travel"
+    );
+    // The video plays from the satchel: the same bytes as the hub's, by range.
+    let video = capsule["renditions"][1]["url"].as_str().unwrap();
+    let from_hub = hub.get(video).await.bytes().await.unwrap();
+    let ranged = reqwest::Client::new()
+        .get(the_box.url(video))
+        .header("range", "bytes=100-1099")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ranged.status(), 206);
+    assert_eq!(ranged.bytes().await.unwrap(), from_hub.slice(100..1100));
+    let master = capsule["hls_url"].as_str().unwrap();
+    let playlist = the_box.get(master).await.text().await.unwrap();
+    assert!(
+        playlist.contains("RESOLUTION=640x360") && !playlist.contains("426x240"),
+        "{playlist}"
+    );
+    // Search works on the box.
+    let found = the_box.json("/api/v1/search?q=fraction&lang=fr").await;
+    assert!(found["total"].as_u64().unwrap() >= 1, "{found}");
+
+    // Aya signs in at the box with the password she has at the hub.
+    let mut aya = Browser::new(&the_box);
+    let signed = aya.sign_in("aya", "argan-oil-2026").await;
+    assert_eq!(signed.status(), 303);
+    let me: Value = progress(&mut aya, &id).await;
+    assert_eq!(
+        me["satchel"], "douar-1",
+        "the player marks box records offline"
+    );
+    let activity = me["activity"].as_str().unwrap().to_owned();
+    assert_eq!(
+        activity,
+        format!("http://localhost/capsules/{id}"),
+        "the hub's names"
+    );
+    let csrf = me["csrf"].as_str().unwrap().to_owned();
+    for (verb, time) in [(PROGRESSED, 20.0), (COMPLETED, 58.0)] {
+        let r = aya
+            .send_xapi(
+                "POST",
+                "/xapi/statements",
+                Some(&csrf),
+                Some(record(&me["agent"], &activity, verb, time)),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+    }
+
+    // By USB stick: export at the box, import at the hub, twice.
+    let stick = tmp(&box_env, "douar-1.sync");
+    let (code, exported, err) = sync(&box_env, &["export", stick.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(exported["records"], 2);
+    let (code, imported, err) = sync(&hub_env, &["import", stick.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        (
+            imported["accepted"].as_i64(),
+            imported["duplicates"].as_i64()
+        ),
+        (Some(2), Some(0))
+    );
+    let (code, again, _) = sync(&hub_env, &["import", stick.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        (again["accepted"].as_i64(), again["duplicates"].as_i64()),
+        (Some(0), Some(2))
+    );
+
+    // The teacher at the hub sees Aya's finished capsule.
+    let mut prof = Browser::new(&hub);
+    prof.sign_in("prof", "blackboard-2026").await;
+    let page = prof
+        .get("/fr/teach/classes/cm1/progress")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let at = page.find(">Aya</th>").expect("Aya's row");
+    let row = &page[at..at + page[at..].find("</tr>").unwrap()];
+    assert!(row.contains("terminée"), "{row}");
+
+    // Over HTTP: a new record at the box, pushed; pushed again, nothing new.
+    let r = aya
+        .send_xapi(
+            "POST",
+            "/xapi/statements",
+            Some(&csrf),
+            Some(record(&me["agent"], &activity, PROGRESSED, 5.0)),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let (code, pushed, err) = sync(&box_env, &["push", "--hub", &hub.url]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(pushed["accepted"], 1, "{pushed}");
+    assert_eq!(
+        pushed["duplicates"], 0,
+        "the push starts where the hub stands: {pushed}"
+    );
+    let (_, pushed, _) = sync(&box_env, &["push", "--hub", &hub.url]);
+    assert_eq!(pushed["accepted"], 0, "{pushed}");
+
+    // Bilal learnt at home on the hub; the box pulls it, once.
+    let mut bilal = Browser::new(&hub);
+    bilal.sign_in("bilal", "couscous-2026").await;
+    let home: Value = progress(&mut bilal, &id).await;
+    let r = bilal
+        .send_xapi(
+            "POST",
+            "/xapi/statements",
+            Some(home["csrf"].as_str().unwrap()),
+            Some(json!({"actor": home["agent"], "verb": {"id": PROGRESSED}, "object": {"id": activity},
+                        "result": {"extensions": {"https://w3id.org/xapi/video/extensions/time": 33.0}}})),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let (code, pulled, err) = sync(&box_env, &["pull", "--hub", &hub.url]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        pulled["accepted"], 1,
+        "only Bilal's home record is new: {pulled}"
+    );
+    let (_, pulled, _) = sync(&box_env, &["pull", "--hub", &hub.url]);
+    assert_eq!(pulled["accepted"], 0);
+    let mut bilal_at_box = Browser::new(&the_box);
+    bilal_at_box.sign_in("bilal", "couscous-2026").await;
+    let resumed: Value = progress(&mut bilal_at_box, &id).await;
+    assert_eq!(
+        resumed["position"], 33.0,
+        "Bilal resumes at school where he stopped at home"
+    );
+
+    // The hub's admin page shows the box's last sync and no failure.
+    add_user(&hub_env, "chef", "admin", "admin-pass-2026");
+    let mut admin = Browser::new(&hub);
+    admin.sign_in("chef", "admin-pass-2026").await;
+    let page = admin.get("/fr/admin/boxes").await;
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    assert!(page.contains("douar-1"), "{page}");
+    assert!(page.contains("push"), "{page}");
+}
+
+#[tokio::test]
+async fn forged_replayed_and_foreign_sync_files_change_nothing_and_are_reported() {
+    let (hub_env, hub) = hub().await;
+    // Another school, whose learner the box of douar-1 may not speak for.
+    class_of(
+        &hub_env,
+        "douar-2",
+        "cm2",
+        "prof",
+        &[("Chama", "chama", "tagine-pass-2026")],
+    );
+    let file = tmp(&hub_env, "douar-1.satchel");
+    pack(
+        &hub_env,
+        &file,
+        &["--programme", "math-primary-5", "--school", "douar-1"],
+    );
+    let key = hub_key(&hub_env).derive_box("douar-1");
+    let agent = |login: &str| json!({"account": {"homePage": "http://localhost", "name": login}});
+    let statement = |login: &str, n: u32| {
+        let mut s = record(
+            &agent(login),
+            "http://localhost/capsules/rectangle-area",
+            PROGRESSED,
+            f64::from(n),
+        );
+        s["id"] = json!(format!("6f0e1c1e-0000-4000-8000-{n:012}"));
+        s
+    };
+    let write = |name: &str, chunk: &Chunk, key: &KeyPair, tamper: bool| {
+        let path = tmp(&hub_env, name);
+        let mut payload = chunk.to_bytes();
+        let signature = key.sign(&payload);
+        if tamper {
+            let at = payload.iter().position(|b| *b == b'5').unwrap();
+            payload[at] = b'6';
+        }
+        let mut out = Vec::new();
+        write_mark(&mut out).unwrap();
+        write_frame(&mut out, &payload, &signature).unwrap();
+        std::fs::write(&path, out).unwrap();
+        path
+    };
+    let chunk = |statements: Vec<Value>| Chunk {
+        box_id: "douar-1".into(),
+        direction: Direction::Up,
+        after: 0,
+        last: statements.len() as i64,
+        newest: statements.len() as i64,
+        statements,
+    };
+    let count = || async {
+        let token = crate::accounts::token(&hub_env, "chef");
+        let r = reqwest::Client::new()
+            .get(hub.url("/api/v1/users/aya/records"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        r.json::<Vec<Value>>().await.unwrap().len()
+    };
+    add_user(&hub_env, "chef", "admin", "admin-pass-2026");
+
+    // Altered after signing.
+    let forged = write("forged.sync", &chunk(vec![statement("aya", 5)]), &key, true);
+    refused(&hub_env, &forged, "forged or altered");
+    // Signed by a key no hub certified.
+    let stranger = KeyPair::generate().unwrap();
+    let unknown = write(
+        "stranger.sync",
+        &chunk(vec![statement("aya", 5)]),
+        &stranger,
+        false,
+    );
+    refused(&hub_env, &unknown, "forged or altered");
+    // Records of a learner of another school, properly signed by the box.
+    let foreign = write(
+        "foreign.sync",
+        &chunk(vec![statement("aya", 5), statement("chama", 6)]),
+        &key,
+        false,
+    );
+    refused(&hub_env, &foreign, "chama is not a member");
+    assert_eq!(count().await, 0, "nothing of a refused file is kept");
+    // Not a sync file at all, and a file cut in the middle.
+    let junk = tmp(&hub_env, "junk.sync");
+    std::fs::write(&junk, b"PK\x03\x04 this is a zip").unwrap();
+    refused(&hub_env, &junk, "not a cartable sync file");
+    let good = write("good.sync", &chunk(vec![statement("aya", 5)]), &key, false);
+    let bytes = std::fs::read(&good).unwrap();
+    let cut = tmp(&hub_env, "cut.sync");
+    std::fs::write(&cut, &bytes[..bytes.len() - 10]).unwrap();
+    refused(&hub_env, &cut, "cut inside a frame");
+    assert_eq!(count().await, 0);
+    // The good file, then the same file replayed: one record.
+    let (code, out, err) = sync(&hub_env, &["import", good.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out["accepted"], 1);
+    let (code, out, _) = sync(&hub_env, &["import", good.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert_eq!(out["duplicates"], 1);
+    assert_eq!(count().await, 1);
+
+    // The admin page lists the failures with their reasons.
+    let mut admin = Browser::new(&hub);
+    admin.sign_in("chef", "admin-pass-2026").await;
+    let page = admin.get("/fr/admin/boxes").await.text().await.unwrap();
+    assert!(page.contains("chama is not a member"), "{page}");
+    assert!(page.contains("forged or altered"), "{page}");
+}
+
+#[tokio::test]
+async fn tampered_satchels_are_refused_and_nothing_of_them_is_served() {
+    let (hub_env, _hub) = hub().await;
+    let file = tmp(&hub_env, "s.satchel");
+    pack(
+        &hub_env,
+        &file,
+        &["--programme", "math-primary-5", "--school", "douar-1"],
+    );
+    let bytes = std::fs::read(&file).unwrap();
+    let verify = |path: &Path| hub_env.run(&["satchel", "verify", path.to_str().unwrap()]);
+
+    // One byte of media changed (well inside the entries).
+    let mut altered = bytes.clone();
+    let mid = bytes.len() / 2;
+    altered[mid] ^= 0x55;
+    let bad = tmp(&hub_env, "altered.satchel");
+    std::fs::write(&bad, &altered).unwrap();
+    let out = verify(&bad);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("does not match"), "{}", stderr(&out));
+    // Truncated.
+    let cut = tmp(&hub_env, "cut.satchel");
+    std::fs::write(&cut, &bytes[..bytes.len() - 50]).unwrap();
+    let out = verify(&cut);
+    assert!(
+        stderr(&out).contains("end of the file is missing"),
+        "{}",
+        stderr(&out)
+    );
+    // Not a satchel.
+    let junk = tmp(&hub_env, "junk.satchel");
+    std::fs::write(&junk, vec![0u8; 4096]).unwrap();
+    assert!(stderr(&verify(&junk)).contains("not a satchel"));
+    // The manifest changed after signing.
+    let mut text = bytes.clone();
+    let needle = b"\"version\":1";
+    let at = text
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .unwrap();
+    text[at + needle.len() - 1] = b'7';
+    let resigned = tmp(&hub_env, "manifest.satchel");
+    std::fs::write(&resigned, &text).unwrap();
+    assert!(stderr(&verify(&resigned)).contains("signature does not match"));
+
+    // A box refuses the altered file at start and serves nothing.
+    let box_env = Env::new().await;
+    let out = refused_serve(&box_env, &bad);
+    assert!(
+        stderr(&out).contains("does not match its hash"),
+        "{}",
+        stderr(&out)
+    );
+
+    // A satchel from another hub, on a box that trusts the first.
+    let other = Env::new().await;
+    cli(&other, &["keys", "init"]);
+    drop(other.serve(&["--demo"]));
+    let theirs = tmp(&other, "other.satchel");
+    pack(&other, &theirs, &["--all"]);
+    let trusting = box_env.serve(&["--satchel", file.to_str().unwrap()]);
+    drop(trusting);
+    let out = refused_serve(&box_env, &theirs);
+    assert!(stderr(&out).contains("this box trusts"), "{}", stderr(&out));
+}
+
+#[tokio::test]
+async fn an_update_carries_only_new_blobs_and_a_cut_apply_leaves_the_old_version_serving() {
+    let (hub_env, _hub) = hub().await;
+    let v1 = tmp(&hub_env, "v1.satchel");
+    let first = pack(
+        &hub_env,
+        &v1,
+        &["--programme", "math-primary-5", "--school", "douar-1"],
+    );
+    assert_eq!(first["capsules"], 4);
+    let full = tmp(&hub_env, "full.satchel");
+    pack(
+        &hub_env,
+        &full,
+        &[
+            "--programme",
+            "math-primary-5",
+            "--programme",
+            "sciences-bac-2",
+            "--school",
+            "douar-1",
+        ],
+    );
+    let v2 = tmp(&hub_env, "v2.satchel");
+    let update = pack(
+        &hub_env,
+        &v2,
+        &[
+            "--programme",
+            "math-primary-5",
+            "--programme",
+            "sciences-bac-2",
+            "--school",
+            "douar-1",
+            "--parent",
+            v1.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(update["version"], 2);
+    assert_eq!(update["capsules"], 8);
+    let size = |p: &Path| std::fs::metadata(p).unwrap().len();
+    assert!(
+        size(&v2) < size(&full) * 6 / 10,
+        "the update holds only the new capsules' blobs"
+    );
+    let diff: Value = serde_json::from_str(&cli(
+        &hub_env,
+        &[
+            "satchel",
+            "diff",
+            v1.to_str().unwrap(),
+            v2.to_str().unwrap(),
+            "--json",
+        ],
+    ))
+    .unwrap();
+    assert_eq!(diff["added"].as_array().unwrap().len(), 4, "{diff}");
+    assert_eq!(diff["removed"].as_array().unwrap().len(), 0);
+    // An update alone does not verify; with its parent it does.
+    assert!(
+        !hub_env
+            .run(&["satchel", "verify", v2.to_str().unwrap()])
+            .status
+            .success()
+    );
+    cli(
+        &hub_env,
+        &[
+            "satchel",
+            "verify",
+            v2.to_str().unwrap(),
+            "--parent",
+            v1.to_str().unwrap(),
+        ],
+    );
+
+    // The box serves v1 from its own copy of the file.
+    let box_env = Env::new().await;
+    let served = tmp(&box_env, "box.satchel");
+    std::fs::copy(&v1, &served).unwrap();
+    let the_box = box_env.serve(&["--satchel", served.to_str().unwrap()]);
+    assert_eq!(
+        the_box.json("/api/v1/capsules").await["capsules"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+    // A power cut in the middle of an apply: half an update's bytes at the
+    // end of the file, the switch never made.
+    let half = std::fs::read(&v2).unwrap();
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&served)
+        .unwrap();
+    std::io::Write::write_all(&mut f, &half[..half.len() / 2]).unwrap();
+    drop(f);
+    drop(the_box);
+    let the_box = box_env.serve(&["--satchel", served.to_str().unwrap()]);
+    assert_eq!(
+        the_box.json("/api/v1/capsules").await["capsules"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+    // The real apply, while the box serves: it switches within seconds.
+    let wrong = box_env.run(&["satchel", "apply", full.to_str().unwrap()]);
+    assert!(
+        stderr(&wrong).contains("updates another version"),
+        "{}",
+        stderr(&wrong)
+    );
+    cli(&box_env, &["satchel", "apply", v2.to_str().unwrap()]);
+    let mut seen = 0;
+    for _ in 0..50 {
+        let page = the_box.json("/api/v1/capsules").await;
+        seen = page["capsules"].as_array().unwrap().len();
+        let video = the_box
+            .json("/api/v1/capsules?programme=sciences-bac-2&limit=1")
+            .await;
+        let url = video["capsules"][0]["renditions"][1]["url"]
+            .as_str()
+            .map(str::to_owned);
+        if seen == 8
+            && let Some(url) = url
+            && the_box.get(&url).await.status() == 200
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(seen, 8);
+    assert!(
+        size(&served) < size(&v1) + size(&v2) + size(&v2) / 4,
+        "the bytes of the cut apply were dropped, not kept"
+    );
+}
