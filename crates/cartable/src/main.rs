@@ -9,6 +9,7 @@ mod lrs;
 mod satchel;
 mod serve;
 mod sync;
+mod zim;
 
 use anyhow::Context;
 use cartable_core::Taxonomy;

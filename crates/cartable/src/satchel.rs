@@ -56,6 +56,12 @@ pub enum SatchelCommand {
     },
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Satchel,
+    Zim,
+}
+
 #[derive(clap::Args)]
 pub struct PackArgs {
     /// The file to write.
@@ -87,6 +93,9 @@ pub struct PackArgs {
     /// The satchel this one updates: only blobs it lacks are written.
     #[arg(long)]
     parent: Option<PathBuf>,
+    /// satchel (for cartable boxes) or zim (for Kiwix readers and apps).
+    #[arg(long, value_enum, default_value_t = Format::Satchel)]
+    format: Format,
     #[arg(long)]
     json: bool,
 }
@@ -255,12 +264,16 @@ fn taxonomy_text(app: &App) -> anyhow::Result<String> {
     }
 }
 
-async fn plan(
-    app: &App,
-    key: &KeyPair,
-    args: &PackArgs,
-    parent: Option<&SatchelFile>,
-) -> anyhow::Result<Plan> {
+/// What a pack's arguments select: the selection as recorded, and the
+/// catalog with the chosen renditions (and the master playlists made for
+/// them).
+struct Selected {
+    selection: Selection,
+    catalog: CatalogSection,
+    made: BTreeMap<BlobHash, Vec<u8>>,
+}
+
+async fn select(app: &App, args: &PackArgs) -> anyhow::Result<Selected> {
     let renditions = if args.renditions.is_empty() {
         DEFAULT_RENDITIONS.iter().map(|s| (*s).to_owned()).collect()
     } else {
@@ -323,8 +336,29 @@ async fn plan(
             .count() as u64;
     }
     programmes.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(Selected {
+        selection,
+        catalog: CatalogSection {
+            programmes,
+            capsules,
+        },
+        made,
+    })
+}
+
+async fn plan(
+    app: &App,
+    key: &KeyPair,
+    args: &PackArgs,
+    parent: Option<&SatchelFile>,
+) -> anyhow::Result<Plan> {
+    let Selected {
+        selection,
+        catalog,
+        made,
+    } = select(app, args).await?;
     let mut blobs = BTreeMap::new();
-    for c in &capsules {
+    for c in &catalog.capsules {
         for hash in blobs_of(c) {
             if blobs.contains_key(&hash) {
                 continue;
@@ -342,11 +376,7 @@ async fn plan(
         }
     }
     let mut sections = BTreeMap::new();
-    let count = capsules.len();
-    let catalog = CatalogSection {
-        programmes,
-        capsules,
-    };
+    let count = catalog.capsules.len();
     sections.insert("catalog".to_owned(), serde_json::to_vec(&catalog)?);
     sections.insert("taxonomy".to_owned(), taxonomy_text(app)?.into_bytes());
     let mut boxes = Vec::new();
@@ -423,6 +453,9 @@ fn megabytes(n: u64) -> String {
 }
 
 pub async fn pack(app: App, args: PackArgs) -> anyhow::Result<ExitCode> {
+    if args.format == Format::Zim {
+        return pack_zim(app, args).await;
+    }
     let key = load_hub_key(&app)?;
     let parent = match &args.parent {
         Some(p) => {
@@ -511,6 +544,28 @@ pub async fn pack(app: App, args: PackArgs) -> anyhow::Result<ExitCode> {
                 .first()
                 .map(|b| format!(", for box {}", b.id))
                 .unwrap_or_default()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn pack_zim(app: App, args: PackArgs) -> anyhow::Result<ExitCode> {
+    if !args.schools.is_empty() || args.parent.is_some() {
+        bail!("a ZIM carries content only: --school and --parent are for satchels");
+    }
+    let selected = select(&app, &args).await?;
+    let bytes = crate::zim::write(&app, &selected.catalog, &args.output).await?;
+    let capsules = selected.catalog.capsules.len();
+    if args.json {
+        println!(
+            "{}",
+            json!({ "file": args.output, "format": "zim", "capsules": capsules, "bytes": bytes })
+        );
+    } else {
+        println!(
+            "wrote {capsules} capsules to {} for Kiwix: {}",
+            args.output.display(),
+            megabytes(bytes)
         );
     }
     Ok(ExitCode::SUCCESS)

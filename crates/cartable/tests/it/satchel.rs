@@ -596,3 +596,85 @@ async fn an_update_carries_only_new_blobs_and_a_cut_apply_leaves_the_old_version
         "the bytes of the cut apply were dropped, not kept"
     );
 }
+
+#[tokio::test]
+async fn the_zim_export_passes_zimcheck_and_kiwix_serves_it() {
+    if !crate::support::require("zimcheck", "--version")
+        || !crate::support::require("kiwix-serve", "--version")
+    {
+        return;
+    }
+    let (env, hub) = hub().await;
+    let zim = tmp(&env, "cartable-demo.zim");
+    let packed = pack(&env, &zim, &["--all", "--format", "zim"]);
+    assert_eq!(packed["capsules"], 12);
+    let check = std::process::Command::new("zimcheck")
+        .arg("-A")
+        .arg(&zim)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "zimcheck: {}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    // Same inputs, same bytes, as for a satchel.
+    let again = tmp(&env, "again.zim");
+    pack(&env, &again, &["--all", "--format", "zim"]);
+    assert_eq!(std::fs::read(&zim).unwrap(), std::fs::read(&again).unwrap());
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut kiwix = std::process::Command::new("kiwix-serve")
+        .args(["--address=127.0.0.1", &format!("--port={port}")])
+        .arg(&zim)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}/cartable-demo");
+    let mut page = None;
+    for _ in 0..50 {
+        if let Ok(r) = reqwest::get(format!("{base}/capsules/water-cycle.html")).await
+            && r.status() == 200
+        {
+            page = Some(r.text().await.unwrap());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let page = page.expect("kiwix-serve answers");
+    assert!(page.contains("Le cycle de l&#39;eau"), "{page}");
+    let home = reqwest::get(format!("{base}/index.html"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        home.contains("مقارنة الأعداد العشرية"),
+        "Arabic titles in their language"
+    );
+    // The page's video plays from the ZIM: the hub's very bytes, by range.
+    let at = page.find("src=\"../media/").unwrap() + 14;
+    let file = &page[at..at + page[at..].find('"').unwrap()];
+    let from_hub = hub
+        .get(&format!("/media/b/{file}"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let ranged = reqwest::Client::new()
+        .get(format!("{base}/media/{file}"))
+        .header("range", "bytes=0-999")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ranged.status(), 206);
+    assert_eq!(ranged.bytes().await.unwrap(), from_hub.slice(0..1000));
+    let _ = kiwix.kill();
+    let _ = kiwix.wait();
+}
