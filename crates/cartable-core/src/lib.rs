@@ -36,3 +36,17 @@ pub fn pick<'a>(texts: &'a Translations, want: &str) -> Option<&'a str> {
         .or_else(|| texts.values().next())
         .map(String::as_str)
 }
+
+/// Appends `text` to `out` escaped for HTML text and attribute values.
+pub fn escape_html(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+}

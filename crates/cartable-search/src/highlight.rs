@@ -54,16 +54,7 @@ impl Marked {
             if *matched {
                 out.push_str("<mark>");
             }
-            for c in text.chars() {
-                match c {
-                    '&' => out.push_str("&amp;"),
-                    '<' => out.push_str("&lt;"),
-                    '>' => out.push_str("&gt;"),
-                    '"' => out.push_str("&quot;"),
-                    '\'' => out.push_str("&#39;"),
-                    c => out.push(c),
-                }
-            }
+            cartable_core::escape_html(text, &mut out);
             if *matched {
                 out.push_str("</mark>");
             }
