@@ -4,9 +4,11 @@
 
 use crate::accounts::{Browser, add_user, class_of, cli};
 use crate::support::{Env, Server, stderr};
+use crate::xapi::{Client, new_key};
 use cartable_core::satchel::KeyPair;
 use cartable_core::sync::{Chunk, Direction, write_frame, write_mark};
 use serde_json::{Value, json};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 const PROGRESSED: &str = "http://adlnet.gov/expapi/verbs/progressed";
@@ -677,4 +679,264 @@ async fn the_zim_export_passes_zimcheck_and_kiwix_serves_it() {
     assert_eq!(ranged.bytes().await.unwrap(), from_hub.slice(0..1000));
     let _ = kiwix.kill();
     let _ = kiwix.wait();
+}
+
+/// Every statement id an LRS holds, through every `more` page.
+async fn all_ids(lrs: &Client) -> BTreeSet<String> {
+    let mut ids = BTreeSet::new();
+    let mut query = "limit=500".to_owned();
+    loop {
+        let page = lrs.get(&query).await;
+        for s in page["statements"].as_array().unwrap() {
+            assert!(
+                ids.insert(s["id"].as_str().unwrap().to_owned()),
+                "a statement twice"
+            );
+        }
+        match page["more"].as_str() {
+            Some(more) if !more.is_empty() => {
+                query = more.strip_prefix("/xapi/statements?").unwrap().to_owned();
+            }
+            _ => return ids,
+        }
+    }
+}
+
+/// A small pseudo-random sequence, reproducible from its seed.
+struct Dice(u64);
+
+impl Dice {
+    fn roll(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((self.0 >> 33) % n as u64) as usize
+    }
+}
+
+fn seed() -> u64 {
+    std::env::var("CARTABLE_TEST_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64
+        })
+}
+
+#[tokio::test]
+async fn any_order_of_pushes_pulls_and_files_ends_with_the_same_records_everywhere() {
+    let seed = seed();
+    eprintln!("convergence seed: {seed} (CARTABLE_TEST_SEED={seed} replays it)");
+    let mut dice = Dice(seed);
+    let (hub_env, hub) = hub().await;
+    let schools = ["douar-1", "douar-2", "douar-3"];
+    for (i, school) in schools.iter().enumerate().skip(1) {
+        let login = format!("learner{i}");
+        class_of(
+            &hub_env,
+            school,
+            &format!("cm-{i}"),
+            "prof",
+            &[("Élève", &login, "a-long-password-1")],
+        );
+    }
+    let learners = ["aya", "learner1", "learner2"];
+    let scopes = "statements/write,statements/read";
+    let hub_lrs = Client::new(&hub, &new_key(&hub_env, "hub", scopes));
+    let mut boxes = Vec::new();
+    for school in schools {
+        let file = tmp(&hub_env, &format!("{school}.satchel"));
+        pack(
+            &hub_env,
+            &file,
+            &["--programme", "math-primary-5", "--school", school],
+        );
+        let env = Env::new().await;
+        let key = new_key(&env, "box", scopes);
+        let server = env.serve(&["--satchel", file.to_str().unwrap()]);
+        let lrs = Client::new(&server, &key);
+        boxes.push((env, server, lrs));
+    }
+    let mut made = 0u32;
+    let mut statement = |learner: &str| {
+        made += 1;
+        let mut s = record(
+            &json!({"account": {"homePage": "http://localhost", "name": learner}}),
+            "http://localhost/capsules/rectangle-area",
+            PROGRESSED,
+            f64::from(made),
+        );
+        s["id"] = json!(format!("00000000-0000-4000-8000-{made:012}"));
+        s
+    };
+    let mut everywhere: Vec<BTreeSet<String>> = vec![BTreeSet::new(); 3];
+    for step in 0..40 {
+        let i = dice.roll(3);
+        let (env, _, lrs) = &boxes[i];
+        let stick = tmp(env, &format!("step-{step}.sync"));
+        let stick = stick.to_str().unwrap();
+        match dice.roll(6) {
+            0 => {
+                let s = statement(learners[i]);
+                everywhere[i].insert(s["id"].as_str().unwrap().to_owned());
+                assert_eq!(lrs.post(&json!([s])).await.0, 200);
+            }
+            1 => {
+                // At home, on the hub, a learner of any school.
+                let j = dice.roll(3);
+                let s = statement(learners[j]);
+                everywhere[j].insert(s["id"].as_str().unwrap().to_owned());
+                assert_eq!(hub_lrs.post(&json!([s])).await.0, 200);
+            }
+            2 => assert_eq!(sync(env, &["push", "--hub", &hub.url]).0, 0),
+            3 => assert_eq!(sync(env, &["pull", "--hub", &hub.url]).0, 0),
+            4 => {
+                assert_eq!(sync(env, &["export", stick]).0, 0);
+                assert_eq!(sync(&hub_env, &["import", stick]).0, 0);
+            }
+            _ => {
+                let (code, _, err) = sync(&hub_env, &["export", stick, "--box", schools[i]]);
+                assert_eq!(code, 0, "{err}");
+                assert_eq!(sync(env, &["import", stick]).0, 0);
+            }
+        }
+    }
+    // Once everyone has synced both ways, every side holds the same records.
+    for (env, _, _) in &boxes {
+        assert_eq!(sync(env, &["push", "--hub", &hub.url]).0, 0);
+    }
+    for (env, _, _) in &boxes {
+        assert_eq!(sync(env, &["pull", "--hub", &hub.url]).0, 0);
+    }
+    let all: BTreeSet<String> = everywhere.iter().flatten().cloned().collect();
+    assert!(!all.is_empty(), "seed {seed} recorded nothing");
+    assert_eq!(all_ids(&hub_lrs).await, all, "seed {seed}: the hub");
+    for (i, (_, _, lrs)) in boxes.iter().enumerate() {
+        assert_eq!(all_ids(lrs).await, everywhere[i], "seed {seed}: box {i}");
+    }
+}
+
+/// Forwards connections to `target`, cutting everything once `budget`
+/// bytes have gone from client to server: a network that drops mid-push.
+async fn cutting_proxy(
+    target: String,
+    budget: usize,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let sent = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = sent.clone();
+    tokio::spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            let target = target.clone();
+            let sent = counter.clone();
+            tokio::spawn(async move {
+                let Ok(mut server) = tokio::net::TcpStream::connect(&target).await else {
+                    return;
+                };
+                let (mut cr, mut cw) = client.split();
+                let (mut sr, mut sw) = server.split();
+                let up = async {
+                    let mut buf = vec![0u8; 16 * 1024];
+                    loop {
+                        let n = cr.read(&mut buf).await.unwrap_or(0);
+                        let before = sent.fetch_add(n, Ordering::SeqCst);
+                        let allowed = budget.saturating_sub(before).min(n);
+                        if n == 0 || sw.write_all(&buf[..allowed]).await.is_err() || allowed < n {
+                            return;
+                        }
+                    }
+                };
+                let down = tokio::io::copy(&mut sr, &mut cw);
+                tokio::select! {
+                    () = up => {},
+                    _ = down => {},
+                }
+            });
+        }
+    });
+    (address, sent)
+}
+
+// The proxy runs on the second worker while the CLI blocks the first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_cut_at_random_points_resumes_where_it_stopped() {
+    let seed = seed();
+    eprintln!("cut seed: {seed} (CARTABLE_TEST_SEED={seed} replays it)");
+    let mut dice = Dice(seed);
+    let (hub_env, hub) = hub().await;
+    let file = tmp(&hub_env, "douar-1.satchel");
+    pack(
+        &hub_env,
+        &file,
+        &["--programme", "math-primary-5", "--school", "douar-1"],
+    );
+    let box_env = Env::new().await;
+    let key = new_key(&box_env, "box", "statements/write,statements/read");
+    let the_box = box_env.serve(&["--satchel", file.to_str().unwrap()]);
+    let lrs = Client::new(&the_box, &key);
+    let total = 2600usize;
+    for batch in 0..(total / 200) {
+        let statements: Vec<Value> = (0..200)
+            .map(|k| {
+                let n = batch * 200 + k;
+                let mut s = record(
+                    &json!({"account": {"homePage": "http://localhost", "name": if n % 2 == 0 { "aya" } else { "bilal" }}}),
+                    "http://localhost/capsules/rectangle-area",
+                    PROGRESSED,
+                    n as f64,
+                );
+                s["id"] = json!(format!("00000000-0000-4000-9000-{n:012}"));
+                s
+            })
+            .collect();
+        assert_eq!(lrs.post(&json!(statements)).await.0, 200);
+    }
+    let hub_address = hub.url.trim_start_matches("http://").to_owned();
+    let box_row = || async {
+        let r = reqwest::get(hub.url("/sync/v1/boxes/douar-1"))
+            .await
+            .unwrap();
+        r.json::<Value>().await.unwrap()["received"]
+            .as_i64()
+            .unwrap()
+    };
+    let mut received = 0;
+    let mut accepted = 0;
+    let mut cuts = 0;
+    for _ in 0..20 {
+        // Cut somewhere within the next chunk or two (about 600 KB each).
+        let budget = 1 + dice.roll(1_400_000);
+        let (proxy, _) = cutting_proxy(hub_address.clone(), budget).await;
+        let (code, out, _) = sync(&box_env, &["push", "--hub", &proxy]);
+        let now = box_row().await;
+        assert!(
+            now >= received,
+            "the hub never goes back: {now} < {received}"
+        );
+        received = now;
+        if code == 0 {
+            accepted += out["accepted"].as_i64().unwrap();
+            break;
+        }
+        cuts += 1;
+    }
+    // Whatever was cut, one last push over a good line finishes the job.
+    let (code, out, err) = sync(&box_env, &["push", "--hub", &hub.url]);
+    assert_eq!(code, 0, "{err}");
+    accepted += out["accepted"].as_i64().unwrap();
+    assert_eq!(box_row().await, total as i64, "every record arrived");
+    let hub_lrs = Client::new(&hub, &new_key(&hub_env, "hub", "statements/read"));
+    assert_eq!(all_ids(&hub_lrs).await.len(), total, "seed {seed}");
+    assert!(
+        accepted <= total as i64,
+        "no record was counted new twice: {accepted}"
+    );
+    eprintln!("{cuts} cuts before the push went through");
 }

@@ -18,13 +18,13 @@ const VERB_COMPLETED: &str = "http://adlnet.gov/expapi/verbs/completed";
 const VOIDED: &str = "http://adlnet.gov/expapi/verbs/voided";
 
 /// An xAPI client holding one key.
-struct Client {
+pub struct Client {
     http: reqwest::Client,
     base: String,
     auth: String,
 }
 
-fn new_key(env: &Env, name: &str, scopes: &str) -> (String, String) {
+pub fn new_key(env: &Env, name: &str, scopes: &str) -> (String, String) {
     let out = cli(
         env,
         &["lrs", "key", "add", name, "--scope", scopes, "--json"],
@@ -37,7 +37,7 @@ fn new_key(env: &Env, name: &str, scopes: &str) -> (String, String) {
 }
 
 impl Client {
-    fn new(server: &Server, (key, secret): &(String, String)) -> Client {
+    pub fn new(server: &Server, (key, secret): &(String, String)) -> Client {
         let auth = base64::engine::general_purpose::STANDARD.encode(format!("{key}:{secret}"));
         Client {
             http: reqwest::Client::new(),
@@ -61,13 +61,13 @@ impl Client {
         r.send().await.unwrap()
     }
 
-    async fn post(&self, body: &Value) -> (StatusCode, Value) {
+    pub async fn post(&self, body: &Value) -> (StatusCode, Value) {
         let r = self.send("POST", "/statements", Some(body)).await;
         let status = r.status();
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
-    async fn get(&self, query: &str) -> Value {
+    pub async fn get(&self, query: &str) -> Value {
         let r = self
             .send("GET", &format!("/statements?{query}"), None)
             .await;
