@@ -16,7 +16,11 @@ CREATE TABLE sync_boxes (
     received       BIGINT NOT NULL DEFAULT 0,
     newest         BIGINT NOT NULL DEFAULT 0,
     last_sync_at   BIGINT,
-    last_sync_kind TEXT
+    last_sync_kind TEXT,
+    -- The newest satchel packed for the box, for a box online to fetch:
+    -- its signed manifest and its sections (JSON: base64 manifest, hex
+    -- signature, base64 sections by name). Never served but to the box.
+    satchel        TEXT
 );
 
 CREATE TABLE sync_events (

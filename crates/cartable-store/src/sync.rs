@@ -285,6 +285,24 @@ impl Db {
         Ok(())
     }
 
+    /// Keeps the newest satchel packed for a box (see the `satchel` column).
+    pub async fn set_box_satchel(&self, id: &str, satchel: &str) -> Result<()> {
+        sqlx::query("UPDATE sync_boxes SET satchel = $2 WHERE id = $1")
+            .bind(id)
+            .bind(satchel)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn box_satchel(&self, id: &str) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT satchel FROM sync_boxes WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.try_get("satchel")).transpose()?.flatten())
+    }
+
     pub async fn sync_box(&self, id: &str) -> Result<Option<BoxRow>> {
         let sql = format!("SELECT {BOX_COLUMNS} FROM sync_boxes WHERE id = $1");
         sqlx::query(AssertSqlSafe(sql))

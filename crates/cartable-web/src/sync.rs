@@ -47,6 +47,102 @@ pub fn router() -> Router<Shared> {
         .route("/boxes/{id}", get(cursor))
         .route("/up", post(up))
         .route("/down", post(down))
+        .route("/satchel", post(satchel_offer))
+}
+
+/// The newest satchel packed for a box, as the hub keeps it for the box to
+/// fetch online: the signed manifest and the sections. The blobs the box
+/// lacks it then takes from `/media/b/`, like any other client.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Offer {
+    /// The manifest bytes, base64.
+    pub manifest: String,
+    /// The hub's signature of them, hex.
+    pub signature: String,
+    /// Each section's bytes, base64.
+    pub sections: std::collections::BTreeMap<String, String>,
+}
+
+impl Offer {
+    pub fn new(
+        manifest: &[u8],
+        signature: &[u8; 64],
+        sections: &std::collections::BTreeMap<String, Vec<u8>>,
+    ) -> Offer {
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        Offer {
+            manifest: b64.encode(manifest),
+            signature: to_hex(signature),
+            sections: sections
+                .iter()
+                .map(|(k, v)| (k.clone(), b64.encode(v)))
+                .collect(),
+        }
+    }
+
+    /// The manifest bytes, the signature and the sections' bytes; `None`
+    /// when any of them does not decode.
+    #[allow(clippy::type_complexity)]
+    pub fn decode(
+        &self,
+    ) -> Option<(
+        Vec<u8>,
+        [u8; 64],
+        std::collections::BTreeMap<String, Vec<u8>>,
+    )> {
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let manifest = b64.decode(&self.manifest).ok()?;
+        let signature = <[u8; 64]>::try_from(from_hex(&self.signature)?).ok()?;
+        let sections = self
+            .sections
+            .iter()
+            .map(|(k, v)| Some((k.clone(), b64.decode(v).ok()?)))
+            .collect::<Option<_>>()?;
+        Some((manifest, signature, sections))
+    }
+}
+
+/// Checks a request a box signed (its key, a recent time); the box and
+/// what it asked.
+async fn signed_by_box(
+    state: &Shared,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(BoxRow, PullRequest), ApiError> {
+    let signature = signature_of(headers)?;
+    let request: PullRequest = serde_json::from_slice(body)
+        .map_err(|e| ApiError::Invalid(format!("the request does not parse: {e}")))?;
+    let b = certified(&state.db, &request.box_id).await?;
+    satchel::verify(&b.public_key, body, &signature)
+        .map_err(|_| ApiError::Invalid(format!("the signature is not box {}'s", b.id)))?;
+    if (cartable_store::now() - request.at).abs() > PULL_WINDOW_SECONDS {
+        return Err(ApiError::Invalid(
+            "the request is too old or from the future: check the box's clock".into(),
+        ));
+    }
+    Ok((b, request))
+}
+
+async fn satchel_offer(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let (b, _) = signed_by_box(&state, &headers, &body).await?;
+    let offer = state
+        .db
+        .box_satchel(&b.id)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .ok_or_else(|| ApiError::NotFound(format!("a satchel for box {}", b.id)))?;
+    let mut response = offer.into_response();
+    response.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Ok(response)
 }
 
 fn signature_of(headers: &HeaderMap) -> Result<[u8; 64], ApiError> {

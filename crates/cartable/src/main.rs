@@ -186,6 +186,9 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Satchel(satchel::SatchelCommand::Apply { update, json }) => {
             satchel::apply(App::open(config).await?, &update, json).await
         }
+        Command::Satchel(satchel::SatchelCommand::Fetch { hub, json }) => {
+            sync::fetch(App::open(config).await?, &hub, json).await
+        }
         Command::Sync(c) => sync::run(App::open(config).await?, c).await,
         Command::Enrol(args) => accounts::enrol(App::open(config).await?, args).await,
         Command::Reindex { json } => reindex(App::open(config).await?, json).await,

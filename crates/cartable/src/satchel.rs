@@ -12,6 +12,7 @@ use cartable_core::satchel::{
 };
 use cartable_core::{BlobHash, Taxonomy};
 use cartable_media::playlist::{self, Variant};
+use cartable_store::Db;
 use cartable_store::satchel::{SatchelFile, SatchelWriter, Source, append_update};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
@@ -51,6 +52,14 @@ pub enum SatchelCommand {
     /// On a box: apply an update to the satchel it serves, in place.
     Apply {
         update: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// On a box online: fetch the newest satchel packed for it from the
+    /// hub, only the blobs it lacks, resuming a cut download.
+    Fetch {
+        #[arg(long)]
+        hub: String,
         #[arg(long)]
         json: bool,
     },
@@ -506,6 +515,11 @@ pub async fn pack(app: App, args: PackArgs) -> anyhow::Result<ExitCode> {
     }
     let len = writer.finish(&manifest_bytes, &signature)?;
     progress.finish_and_clear();
+    // The playlists made for the chosen renditions are blobs like any
+    // other: a box online fetches what it lacks from the hub's store.
+    for bytes in plan.made.values() {
+        app.blobs.put_bytes(bytes.clone().into()).await?;
+    }
     for b in &plan.manifest.boxes {
         app.db
             .certify_box(
@@ -515,6 +529,10 @@ pub async fn pack(app: App, args: PackArgs) -> anyhow::Result<ExitCode> {
                 plan.manifest.version as i64,
                 &digest,
             )
+            .await?;
+        let offer = cartable_web::sync::Offer::new(&manifest_bytes, &signature, &plan.sections);
+        app.db
+            .set_box_satchel(&b.id, &serde_json::to_string(&offer)?)
             .await?;
     }
     let summary = json!({
@@ -796,12 +814,6 @@ pub async fn open_for_box(app: &App, path: &Path, pin: Option<&str>) -> anyhow::
         }
     }
     if db.local_state(state::INSTALLED).await?.as_deref() != Some(file.digest.as_str()) {
-        let catalog = catalog_of(&file)?;
-        install_catalog(app, &catalog).await?;
-        if let Some(bytes) = file.section("roster")? {
-            let roster: Roster = serde_json::from_slice(&bytes).context("the satchel's roster")?;
-            db.install_roster(&roster).await?;
-        }
         if let Some(k) = &box_key {
             db.set_local_state(state::BOX_ID, &k.id).await?;
             db.set_local_state(state::BOX_SECRET, &k.secret).await?;
@@ -813,12 +825,7 @@ pub async fn open_for_box(app: &App, path: &Path, pin: Option<&str>) -> anyhow::
         db.set_local_state(state::PATH, &canonical_text).await?;
         db.set_local_state(state::LEN, &file.len.to_string())
             .await?;
-        db.set_local_state(state::INSTALLED, &file.digest).await?;
-        tracing::info!(
-            version = file.manifest.version,
-            capsules = catalog.capsules.len(),
-            "satchel installed"
-        );
+        install_version(db, &file).await?;
     }
     Ok(Opened {
         file: Arc::new(file),
@@ -827,7 +834,26 @@ pub async fn open_for_box(app: &App, path: &Path, pin: Option<&str>) -> anyhow::
     })
 }
 
-async fn install_catalog(app: &App, catalog: &CatalogSection) -> anyhow::Result<()> {
+/// Makes the box's catalog and roster those of `file`'s version. Called
+/// once the blobs of that version are served, so no capsule shows before
+/// its media can play.
+pub async fn install_version(db: &Db, file: &SatchelFile) -> anyhow::Result<()> {
+    let catalog = catalog_of(file)?;
+    install_catalog(db, &catalog).await?;
+    if let Some(bytes) = file.section("roster")? {
+        let roster: Roster = serde_json::from_slice(&bytes).context("the satchel's roster")?;
+        db.install_roster(&roster).await?;
+    }
+    db.set_local_state(state::INSTALLED, &file.digest).await?;
+    tracing::info!(
+        version = file.manifest.version,
+        capsules = catalog.capsules.len(),
+        "satchel installed"
+    );
+    Ok(())
+}
+
+async fn install_catalog(db: &Db, catalog: &CatalogSection) -> anyhow::Result<()> {
     // A capsule's fingerprint on a box is the hash of its record, so an
     // update rewrites only the capsules that changed.
     let mut prints = Vec::with_capacity(catalog.capsules.len());
@@ -835,25 +861,24 @@ async fn install_catalog(app: &App, catalog: &CatalogSection) -> anyhow::Result<
         prints.push(blake3::hash(&serde_json::to_vec(c)?).to_hex().to_string());
     }
     for p in &catalog.programmes {
-        app.db.put_programme(p).await?;
+        db.put_programme(p).await?;
     }
     for (c, print) in catalog.capsules.iter().zip(&prints) {
-        if app.db.capsule_fingerprint(&c.id).await?.as_deref() != Some(print.as_str()) {
-            app.db.put_capsule(c, print).await?;
+        if db.capsule_fingerprint(&c.id).await?.as_deref() != Some(print.as_str()) {
+            db.put_capsule(c, print).await?;
         }
     }
     let keep: BTreeSet<&str> = catalog.capsules.iter().map(|c| c.id.as_str()).collect();
-    for c in app.db.all_capsules().await? {
+    for c in db.all_capsules().await? {
         if !keep.contains(c.id.as_str()) {
-            app.db.remove_capsule(c.id.as_str()).await?;
+            db.remove_capsule(c.id.as_str()).await?;
         }
     }
     Ok(())
 }
 
-/// `satchel apply UPDATE` on a box: checks the update against the version
-/// the box serves and appends it; the box switches only once it is whole.
-pub async fn apply(app: App, update_path: &Path, json_out: bool) -> anyhow::Result<ExitCode> {
+/// The satchel a box serves, at the version it committed.
+pub async fn served(app: &App) -> anyhow::Result<SatchelFile> {
     let db = &app.db;
     let path = db.local_state(state::PATH).await?.context(
         "this data directory serves no satchel yet: start `cartable serve --satchel FILE` first",
@@ -863,7 +888,23 @@ pub async fn apply(app: App, update_path: &Path, json_out: bool) -> anyhow::Resu
         .await?
         .context("damaged local state: no satchel length")?
         .parse()?;
-    let base = SatchelFile::open(Path::new(&path), Some(len)).with_context(|| path.clone())?;
+    SatchelFile::open(Path::new(&path), Some(len)).with_context(|| path.clone())
+}
+
+/// What applying an update made of the box.
+pub struct Applied {
+    pub version: u64,
+    pub digest: String,
+    pub len: u64,
+    pub capsules: usize,
+}
+
+/// Checks an update against the version the box serves and appends it;
+/// the box switches only once it is whole. `None` when the box already
+/// serves that version.
+pub async fn apply_file(app: &App, update_path: &Path) -> anyhow::Result<Option<Applied>> {
+    let db = &app.db;
+    let base = served(app).await?;
     let update =
         SatchelFile::open(update_path, None).with_context(|| update_path.display().to_string())?;
     if update.manifest.hub.public_key != base.manifest.hub.public_key {
@@ -875,8 +916,7 @@ pub async fn apply(app: App, update_path: &Path, json_out: bool) -> anyhow::Resu
         );
     }
     if update.digest == base.digest {
-        println!("the box already serves version {}", base.manifest.version);
-        return Ok(ExitCode::SUCCESS);
+        return Ok(None);
     }
     if update.manifest.parent.as_ref() != Some(&base.digest) {
         bail!(
@@ -901,27 +941,38 @@ pub async fn apply(app: App, update_path: &Path, json_out: bool) -> anyhow::Resu
     }
     let new_len = append_update(&base, &update)?;
     // The switch: until this commits, the box serves the old version and
-    // the next apply cuts off what was appended.
-    db.set_local_state(state::LEN, &new_len.to_string()).await?;
+    // the next apply cuts off what was appended. A running server notices
+    // it, serves the new blobs, then installs the new catalog; otherwise
+    // the next start does.
     db.set_local_state(state::VERIFIED, &update.digest).await?;
-    let opened = SatchelFile::open(Path::new(&path), Some(new_len))?;
+    db.set_local_state(state::LEN, &new_len.to_string()).await?;
+    let opened = SatchelFile::open(&base.path, Some(new_len))?;
     let catalog = catalog_of(&opened)?;
-    install_catalog(&app, &catalog).await?;
-    if let Some(bytes) = opened.section("roster")? {
-        db.install_roster(&serde_json::from_slice(&bytes)?).await?;
-    }
-    db.set_local_state(state::INSTALLED, &opened.digest).await?;
-    if json_out {
-        println!(
-            "{}",
-            json!({ "version": opened.manifest.version, "digest": opened.digest, "bytes": new_len })
-        );
-    } else {
-        println!(
-            "the box now serves version {} ({} capsules); restart `cartable serve` if it is running",
-            opened.manifest.version,
-            catalog.capsules.len()
-        );
-    }
+    Ok(Some(Applied {
+        version: opened.manifest.version,
+        digest: opened.digest,
+        len: new_len,
+        capsules: catalog.capsules.len(),
+    }))
+}
+
+/// `satchel apply UPDATE` on a box.
+pub async fn apply(app: App, update_path: &Path, json_out: bool) -> anyhow::Result<ExitCode> {
+    report_applied(apply_file(&app, update_path).await?, json_out);
     Ok(ExitCode::SUCCESS)
+}
+
+pub fn report_applied(applied: Option<Applied>, json_out: bool) {
+    match applied {
+        None if json_out => println!("{}", json!({ "changed": false })),
+        None => println!("the box already serves this version"),
+        Some(a) if json_out => println!(
+            "{}",
+            json!({ "changed": true, "version": a.version, "digest": a.digest, "bytes": a.len })
+        ),
+        Some(a) => println!(
+            "the box now serves version {} ({} capsules); a running `cartable serve` switches to it within seconds",
+            a.version, a.capsules
+        ),
+    }
 }

@@ -107,7 +107,8 @@ pub async fn run(mut config: Config, args: Args) -> anyhow::Result<ExitCode> {
 }
 
 /// Switches to a version `cartable satchel apply` committed while the box
-/// serves: the new entries are already in the file; only the index moves.
+/// serves: the new entries are already in the file, so the index moves,
+/// then the catalog and roster follow.
 async fn follow_updates(db: cartable_store::Db, blobs: cartable_store::BlobStore) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(3));
     loop {
@@ -128,7 +129,11 @@ async fn follow_updates(db: cartable_store::Db, blobs: cartable_store::BlobStore
                         version = file.manifest.version,
                         "serving the updated satchel"
                     );
-                    blobs.attach_satchel(std::sync::Arc::new(file));
+                    let file = std::sync::Arc::new(file);
+                    blobs.attach_satchel(file.clone());
+                    if let Err(e) = satchel::install_version(&db, &file).await {
+                        tracing::error!(error = %e, "cannot install the updated satchel's catalog");
+                    }
                 }
                 Err(e) => tracing::error!(error = %e, "cannot open the updated satchel"),
             }

@@ -9,12 +9,15 @@
 use crate::App;
 use crate::satchel::{load_hub_key, state};
 use anyhow::{Context, bail};
-use cartable_core::satchel::{KeyPair, from_hex, to_hex, verify};
+use cartable_core::satchel::{BlobRef, KeyPair, Manifest, from_hex, to_hex, verify};
 use cartable_core::sync::{
     CHUNK_STATEMENTS, Chunk, Direction, PullRequest, read_frames, write_frame, write_mark,
 };
+use cartable_store::satchel::{SatchelWriter, Source};
 use cartable_store::sync::SyncEvent;
-use cartable_web::sync::{Applied, Refused, SIGNATURE_HEADER, receive_up, records_for, store};
+use cartable_web::sync::{
+    Applied, Offer, Refused, SIGNATURE_HEADER, receive_up, records_for, store,
+};
 use cartable_web::xapi::Writer;
 use serde_json::{Value, json};
 use std::io::Write;
@@ -521,4 +524,164 @@ async fn import(app: App, file: &Path, json_out: bool) -> anyhow::Result<ExitCod
         }
         Ok(ExitCode::from(2))
     }
+}
+
+/// `satchel fetch --hub URL` on a box: the newest satchel the hub packed
+/// for it, as an update built here from the blobs this box lacks. Each
+/// blob downloads into `tmp/fetch/` and resumes from where a cut left it;
+/// a blob is kept only once its hash matches.
+pub async fn fetch(app: App, hub: &str, json_out: bool) -> anyhow::Result<ExitCode> {
+    let b = require_box(&app).await?;
+    let http = client()?;
+    let hub = hub.trim_end_matches('/');
+    let request = serde_json::to_vec(&PullRequest {
+        box_id: b.id.clone(),
+        after: 0,
+        at: cartable_store::now(),
+    })?;
+    let response = http
+        .post(format!("{hub}/sync/v1/satchel"))
+        .header(SIGNATURE_HEADER, to_hex(&b.key.sign(&request)))
+        .header("content-type", "application/json")
+        .body(request)
+        .send()
+        .await
+        .with_context(|| format!("cannot reach the hub at {hub}"))?;
+    if !response.status().is_success() {
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        let reason = body
+            .get("message")
+            .and_then(Value::as_str)
+            .unwrap_or("no reason given");
+        bail!("the hub has no satchel for box {}: {reason}", b.id);
+    }
+    let offer: Offer = response
+        .json()
+        .await
+        .context("the hub's answer does not parse")?;
+    let (manifest_bytes, signature, sections) =
+        offer.decode().context("the hub's answer does not decode")?;
+    let manifest = Manifest::open(&manifest_bytes, &signature)?;
+    if manifest.hub.public_key != b.hub_key {
+        bail!("the satchel offered is signed by another hub than the one this box trusts: refused");
+    }
+    for (name, bytes) in &sections {
+        let want = manifest
+            .sections
+            .get(name)
+            .with_context(|| format!("section {name} is not in the manifest"))?;
+        if blake3::hash(bytes).to_hex().as_str() != want.hash.as_str() {
+            bail!("section {name} does not match its signed hash");
+        }
+    }
+    let base = crate::satchel::served(&app).await?;
+    if Manifest::digest(&manifest_bytes) == base.digest {
+        crate::satchel::report_applied(None, json_out);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let missing: Vec<&BlobRef> = manifest
+        .blobs
+        .iter()
+        .filter(|r| base.locate(&r.hash).is_none())
+        .collect();
+    let dir = app.config.scratch_dir().join("fetch");
+    std::fs::create_dir_all(&dir)?;
+    let mut downloaded = 0u64;
+    for blob in &missing {
+        downloaded += download(&http, hub, blob, &dir).await?;
+    }
+    let update = dir.join("update.satchel");
+    let mut writer = SatchelWriter::create(&update)?;
+    for (name, bytes) in &sections {
+        writer.section(name, bytes)?;
+    }
+    for blob in &missing {
+        writer.blob(&blob.hash, Source::File(dir.join(blob.hash.as_str())))?;
+    }
+    writer.finish(&manifest_bytes, &signature)?;
+    let applied = crate::satchel::apply_file(&app, &update).await?;
+    std::fs::remove_dir_all(&dir)?;
+    if json_out {
+        println!(
+            "{}",
+            json!({
+                "version": manifest.version,
+                "blobs_fetched": missing.len(),
+                "bytes_downloaded": downloaded,
+                "changed": applied.is_some(),
+            })
+        );
+    } else {
+        println!(
+            "fetched {} blobs ({downloaded} bytes) from {hub}",
+            missing.len()
+        );
+        crate::satchel::report_applied(applied, false);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Downloads one blob into `dir`, resuming a part left by a cut; the
+/// bytes this call downloaded.
+async fn download(
+    http: &reqwest::Client,
+    hub: &str,
+    blob: &BlobRef,
+    dir: &Path,
+) -> anyhow::Result<u64> {
+    use tokio::io::AsyncWriteExt;
+    let done = dir.join(blob.hash.as_str());
+    if done.is_file() {
+        return Ok(0);
+    }
+    let part = dir.join(format!("{}.part", blob.hash));
+    let have = std::fs::metadata(&part).map_or(0, |m| m.len());
+    let mut request = http.get(format!("{hub}/media/b/{}.bin", blob.hash));
+    if have > 0 && have < blob.size {
+        request = request.header("range", format!("bytes={have}-"));
+    }
+    let mut response = request.send().await.with_context(|| {
+        format!("the connection to {hub} was cut; run the fetch again to resume")
+    })?;
+    let resumed = response.status() == reqwest::StatusCode::PARTIAL_CONTENT;
+    if !response.status().is_success() {
+        bail!("the hub has no blob {} ({})", blob.hash, response.status());
+    }
+    let mut file = tokio::fs::OpenOptions::new()
+        .create(true)
+        .append(resumed)
+        .write(true)
+        .truncate(!resumed)
+        .open(&part)
+        .await?;
+    let mut got = 0u64;
+    loop {
+        let chunk = response.chunk().await.with_context(|| {
+            format!("the connection to {hub} was cut; run the fetch again to resume")
+        });
+        let chunk = match chunk {
+            Ok(Some(c)) => c,
+            Ok(None) => break,
+            Err(e) => {
+                file.flush().await?;
+                return Err(e);
+            }
+        };
+        file.write_all(&chunk).await?;
+        got += chunk.len() as u64;
+    }
+    file.sync_all().await?;
+    drop(file);
+    let bytes = std::fs::File::open(&part)?;
+    let mut hasher = blake3::Hasher::new();
+    std::io::copy(&mut std::io::BufReader::new(bytes), &mut hasher)?;
+    if hasher.finalize().to_hex().as_str() != blob.hash.as_str() {
+        std::fs::remove_file(&part)?;
+        bail!(
+            "blob {} came damaged from the hub; run the fetch again",
+            blob.hash
+        );
+    }
+    std::fs::rename(&part, &done)?;
+    Ok(got)
 }

@@ -820,48 +820,64 @@ async fn any_order_of_pushes_pulls_and_files_ends_with_the_same_records_everywhe
     }
 }
 
+/// Which way a cutting proxy counts the bytes it lets through.
+#[derive(Clone, Copy)]
+enum Cut {
+    /// Client to server: a push cut mid-upload.
+    Up,
+    /// Server to client: a download cut midway.
+    Down,
+}
+
 /// Forwards connections to `target`, cutting everything once `budget`
-/// bytes have gone from client to server: a network that drops mid-push.
-async fn cutting_proxy(
-    target: String,
-    budget: usize,
-) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+/// bytes have gone the `cut` way: a network that drops mid-transfer.
+async fn cutting_proxy(target: String, budget: usize, cut: Cut) -> String {
     use std::sync::atomic::{AtomicUsize, Ordering};
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+    async fn pipe(
+        mut from: impl AsyncRead + Unpin,
+        mut to: impl AsyncWrite + Unpin,
+        limit: Option<(&AtomicUsize, usize)>,
+    ) {
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            let n = from.read(&mut buf).await.unwrap_or(0);
+            let allowed = match limit {
+                Some((sent, budget)) => budget
+                    .saturating_sub(sent.fetch_add(n, Ordering::SeqCst))
+                    .min(n),
+                None => n,
+            };
+            if n == 0 || to.write_all(&buf[..allowed]).await.is_err() || allowed < n {
+                return;
+            }
+        }
+    }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
     let sent = std::sync::Arc::new(AtomicUsize::new(0));
-    let counter = sent.clone();
     tokio::spawn(async move {
         while let Ok((mut client, _)) = listener.accept().await {
             let target = target.clone();
-            let sent = counter.clone();
+            let sent = sent.clone();
             tokio::spawn(async move {
                 let Ok(mut server) = tokio::net::TcpStream::connect(&target).await else {
                     return;
                 };
-                let (mut cr, mut cw) = client.split();
-                let (mut sr, mut sw) = server.split();
-                let up = async {
-                    let mut buf = vec![0u8; 16 * 1024];
-                    loop {
-                        let n = cr.read(&mut buf).await.unwrap_or(0);
-                        let before = sent.fetch_add(n, Ordering::SeqCst);
-                        let allowed = budget.saturating_sub(before).min(n);
-                        if n == 0 || sw.write_all(&buf[..allowed]).await.is_err() || allowed < n {
-                            return;
-                        }
-                    }
+                let (cr, cw) = client.split();
+                let (sr, sw) = server.split();
+                let (up, down) = match cut {
+                    Cut::Up => (Some((&*sent, budget)), None),
+                    Cut::Down => (None, Some((&*sent, budget))),
                 };
-                let down = tokio::io::copy(&mut sr, &mut cw);
                 tokio::select! {
-                    () = up => {},
-                    _ = down => {},
+                    () = pipe(cr, sw, up) => {},
+                    () = pipe(sr, cw, down) => {},
                 }
             });
         }
     });
-    (address, sent)
+    address
 }
 
 // The proxy runs on the second worker while the CLI blocks the first.
@@ -913,7 +929,7 @@ async fn a_push_cut_at_random_points_resumes_where_it_stopped() {
     for _ in 0..20 {
         // Cut somewhere within the next chunk or two (about 600 KB each).
         let budget = 1 + dice.roll(1_400_000);
-        let (proxy, _) = cutting_proxy(hub_address.clone(), budget).await;
+        let proxy = cutting_proxy(hub_address.clone(), budget, Cut::Up).await;
         let (code, out, _) = sync(&box_env, &["push", "--hub", &proxy]);
         let now = box_row().await;
         assert!(
@@ -939,4 +955,122 @@ async fn a_push_cut_at_random_points_resumes_where_it_stopped() {
         "no record was counted new twice: {accepted}"
     );
     eprintln!("{cuts} cuts before the push went through");
+}
+
+// The proxy runs on the second worker while the CLI blocks the first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_box_online_fetches_only_the_blobs_it_lacks_and_resumes_a_cut_download() {
+    let seed = seed();
+    eprintln!("fetch seed: {seed} (CARTABLE_TEST_SEED={seed} replays it)");
+    let mut dice = Dice(seed);
+    let (hub_env, hub) = hub().await;
+    let v1 = tmp(&hub_env, "v1.satchel");
+    pack(
+        &hub_env,
+        &v1,
+        &["--programme", "math-primary-5", "--school", "douar-1"],
+    );
+    let box_env = Env::new().await;
+    let served = tmp(&box_env, "box.satchel");
+    std::fs::copy(&v1, &served).unwrap();
+    let the_box = box_env.serve(&["--satchel", served.to_str().unwrap()]);
+    let fetch = |hub: &str| {
+        let out = box_env.run(&["satchel", "fetch", "--hub", hub, "--json"]);
+        let printed: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+        (out.status.success(), printed, stderr(&out))
+    };
+    let (ok, out, err) = fetch(&hub.url);
+    assert!(ok, "{err}");
+    assert_eq!(out["changed"], false, "nothing newer yet: {out}");
+
+    // The hub packs version 2 for the box; the box fetches it online.
+    let v2 = tmp(&hub_env, "v2.satchel");
+    pack(
+        &hub_env,
+        &v2,
+        &[
+            "--programme",
+            "math-primary-5",
+            "--programme",
+            "sciences-bac-2",
+            "--school",
+            "douar-1",
+            "--parent",
+            v1.to_str().unwrap(),
+        ],
+    );
+    let diff: Value = serde_json::from_str(&cli(
+        &hub_env,
+        &[
+            "satchel",
+            "diff",
+            v1.to_str().unwrap(),
+            v2.to_str().unwrap(),
+            "--json",
+        ],
+    ))
+    .unwrap();
+    let to_fetch = diff["bytes_added"].as_u64().unwrap();
+    // What earlier, cut attempts left on the box's disk.
+    let on_disk = || -> u64 {
+        std::fs::read_dir(box_env.data().join("tmp/fetch"))
+            .map(|dir| {
+                dir.flatten()
+                    .filter(|e| e.file_name() != "update.satchel")
+                    .map(|e| e.metadata().unwrap().len())
+                    .sum()
+            })
+            .unwrap_or(0)
+    };
+    let hub_address = hub.url.trim_start_matches("http://").to_owned();
+    let mut cuts = 0;
+    let mut done = false;
+    for attempt in 0..11 {
+        let kept = on_disk();
+        let (ok, out, err) = if attempt < 10 {
+            let budget = 1 + dice.roll(to_fetch as usize);
+            fetch(&cutting_proxy(hub_address.clone(), budget, Cut::Down).await)
+        } else {
+            fetch(&hub.url)
+        };
+        if ok {
+            assert_eq!(
+                out["bytes_downloaded"].as_u64().unwrap() + kept,
+                to_fetch,
+                "a resumed fetch downloads only what the cut ones did not: {out}"
+            );
+            done = true;
+            break;
+        }
+        assert!(attempt < 10, "{err}");
+        cuts += 1;
+    }
+    assert!(done);
+    eprintln!("{cuts} cuts before the fetch went through ({to_fetch} bytes to fetch)");
+    let mut seen = 0;
+    for _ in 0..50 {
+        seen = the_box.json("/api/v1/capsules").await["capsules"]
+            .as_array()
+            .unwrap()
+            .len();
+        if seen == 8 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(seen, 8, "the running box switched to version 2");
+    let video = the_box
+        .json("/api/v1/capsules?programme=sciences-bac-2&limit=1")
+        .await;
+    let url = video["capsules"][0]["renditions"][1]["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        the_box.get(&url).await.bytes().await.unwrap(),
+        hub.get(&url).await.bytes().await.unwrap()
+    );
+    let (ok, out, _) = fetch(&hub.url);
+    assert!(ok);
+    assert_eq!(out["changed"], false, "fetched once: {out}");
 }
