@@ -8,9 +8,9 @@
 //! local store stages the bytes and renames them into place.
 
 use crate::Result;
-use crate::satchel::SatchelFile;
 use bytes::Bytes;
 use cartable_core::BlobHash;
+use cartable_satchel::SatchelFile;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as StorePath;
 use object_store::{ObjectStore, ObjectStoreExt, WriteMultipart};

@@ -12,10 +12,10 @@ pub mod catalog;
 pub mod db;
 pub mod indicators;
 pub mod records;
-pub mod satchel;
 pub mod sync;
 
 pub use blobs::BlobStore;
+
 pub use db::Db;
 
 /// A storage fault: never the user's mistake, logged once and reported as

@@ -12,8 +12,8 @@ use cartable_core::satchel::{
 };
 use cartable_core::{BlobHash, Taxonomy};
 use cartable_media::playlist::{self, Variant};
+use cartable_satchel::{SatchelFile, SatchelWriter, Source, append_update};
 use cartable_store::Db;
-use cartable_store::satchel::{SatchelFile, SatchelWriter, Source, append_update};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};

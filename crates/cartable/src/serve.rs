@@ -123,7 +123,7 @@ async fn follow_updates(db: cartable_store::Db, blobs: cartable_store::BlobStore
             .flatten()
             .and_then(|l| l.parse::<u64>().ok());
         if let Some(len) = len.filter(|l| *l != current.len) {
-            match cartable_store::satchel::SatchelFile::open(&current.path, Some(len)) {
+            match cartable_satchel::SatchelFile::open(&current.path, Some(len)) {
                 Ok(file) => {
                     tracing::info!(
                         version = file.manifest.version,

@@ -13,7 +13,7 @@ use cartable_core::satchel::{BlobRef, KeyPair, Manifest, from_hex, to_hex, verif
 use cartable_core::sync::{
     CHUNK_STATEMENTS, Chunk, Direction, PullRequest, read_frames, write_frame, write_mark,
 };
-use cartable_store::satchel::{SatchelWriter, Source};
+use cartable_satchel::{SatchelWriter, Source};
 use cartable_store::sync::SyncEvent;
 use cartable_web::sync::{
     Applied, Offer, Refused, SIGNATURE_HEADER, receive_up, records_for, store,
