@@ -558,7 +558,7 @@ async fn an_update_carries_only_new_blobs_and_a_cut_apply_leaves_the_old_version
     std::io::Write::write_all(&mut f, &half[..half.len() / 2]).unwrap();
     drop(f);
     drop(the_box);
-    let the_box = box_env.serve(&["--satchel", served.to_str().unwrap()]);
+    let mut the_box = box_env.serve(&["--satchel", served.to_str().unwrap()]);
     assert_eq!(
         the_box.json("/api/v1/capsules").await["capsules"]
             .as_array()
@@ -573,7 +573,32 @@ async fn an_update_carries_only_new_blobs_and_a_cut_apply_leaves_the_old_version
         "{}",
         stderr(&wrong)
     );
-    cli(&box_env, &["satchel", "apply", v2.to_str().unwrap()]);
+    // kill -9 at random moments of real applies: each time, the box still
+    // opens a whole version, old or new, and every capsule it lists plays.
+    let mut dice = Dice(seed());
+    for _ in 0..4 {
+        let mut apply = box_env
+            .command()
+            .args(["satchel", "apply", v2.to_str().unwrap()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(dice.roll(60) as u64));
+        let _ = apply.kill();
+        let _ = apply.wait();
+        drop(the_box);
+        the_box = box_env.serve(&["--satchel", served.to_str().unwrap()]);
+        let list = the_box.json("/api/v1/capsules").await;
+        let capsules = list["capsules"].as_array().unwrap();
+        assert!([4, 8].contains(&capsules.len()), "{}", capsules.len());
+        for c in capsules {
+            let url = c["renditions"][1]["url"].as_str().unwrap();
+            assert_eq!(the_box.get(url).await.status(), 200, "{url}");
+        }
+    }
+    let out = box_env.run(&["satchel", "apply", v2.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
     let mut seen = 0;
     for _ in 0..50 {
         let page = the_box.json("/api/v1/capsules").await;
