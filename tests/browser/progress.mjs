@@ -128,6 +128,8 @@ await run(async () => {
       await Promise.all([page.waitForNavigation(), page.locator('a[href*="/teach/schools/"]').click()]);
       const rows = await page.locator("table tbody tr").count();
       check(`school page lists classes ${lang}`, rows >= 1, `${rows} rows`);
+      const boxes = await page.locator("#boxes-h ~ section h3").count();
+      check(`school page lists its box ${lang}`, boxes === 1, `${boxes} box(es)`);
       await checkHtmlLang(`/${lang}/teach/schools/…`, page, lang);
       await checkAxe(`/${lang}/teach/schools/…`, page);
     }
@@ -144,6 +146,19 @@ await run(async () => {
       await checkHtmlLang(`/${lang}/indicators`, page, lang);
       await checkAxe(`/${lang}/indicators`, page);
       await screenshot(screenshots, `/${lang}/indicators`, page, `indicators-${lang}.png`);
+    }
+  });
+
+  await step("offline boxes", async () => {
+    const { page } = await signedIn(browser, requests, staff, staffPassword);
+    for (const lang of ["fr", "ar"]) {
+      await page.goto(`${root}/${lang}/admin`);
+      await Promise.all([page.waitForNavigation(), page.locator('a[href$="/admin/boxes"]').click()]);
+      const boxes = await page.locator("main section h3").count();
+      check(`boxes page lists the box ${lang}`, boxes === 1, `${boxes} box(es)`);
+      await checkHtmlLang(`/${lang}/admin/boxes`, page, lang);
+      await checkAxe(`/${lang}/admin/boxes`, page);
+      await screenshot(screenshots, `/${lang}/admin/boxes`, page, `boxes-${lang}.png`);
     }
   });
 

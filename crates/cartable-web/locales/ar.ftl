@@ -302,3 +302,7 @@ boxes-accepted = جديدة
 boxes-duplicates = مستلمة من قبل
 boxes-reason = السبب
 school-boxes = أجهزة المدرسة
+boxes-kind-push = إرسال عبر الشبكة
+boxes-kind-pull = استقبال عبر الشبكة
+boxes-kind-import = استيراد من ملف
+boxes-kind-export = تصدير إلى ملف

@@ -286,3 +286,7 @@ boxes-accepted = New
 boxes-duplicates = Already there
 boxes-reason = Reason
 school-boxes = The school's boxes
+boxes-kind-push = sent over the network
+boxes-kind-pull = fetched over the network
+boxes-kind-import = imported from a file
+boxes-kind-export = exported to a file

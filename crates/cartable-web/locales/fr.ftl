@@ -286,3 +286,7 @@ boxes-accepted = Nouvelles
 boxes-duplicates = Déjà reçues
 boxes-reason = Raison
 school-boxes = Boîtiers de l'école
+boxes-kind-push = envoi par le réseau
+boxes-kind-pull = réception par le réseau
+boxes-kind-import = import d'un fichier
+boxes-kind-export = export vers un fichier

@@ -22,7 +22,8 @@ pub struct BoxView {
     pub id: String,
     pub schools: String,
     pub version: i64,
-    pub last_sync: String,
+    /// When and how the box last synced; `None` before its first sync.
+    pub last_sync: Option<(String, String)>,
     pub received: i64,
     pub pending: i64,
     pub log: Vec<LogLine>,
@@ -40,6 +41,14 @@ pub struct LogLine {
 fn when(seconds: i64) -> String {
     chrono::DateTime::from_timestamp(seconds, 0)
         .map_or_else(String::new, |t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+}
+
+/// A sync's kind (push, pull, import, export) in the page's language.
+fn kind_label(page: &Page, kind: &str) -> String {
+    match kind {
+        "push" | "pull" | "import" | "export" => page.t(&format!("boxes-kind-{kind}")),
+        other => other.to_owned(),
+    }
 }
 
 /// The boxes among `rows` that serve one of `schools` (all when `None`),
@@ -66,8 +75,8 @@ pub async fn views(
         let page = Page::new(lang, String::new(), String::new());
         out.push(BoxView {
             last_sync: match (b.last_sync_at, &b.last_sync_kind) {
-                (Some(at), Some(kind)) => format!("{} ({kind})", when(at)),
-                _ => page.t("boxes-never"),
+                (Some(at), Some(kind)) => Some((when(at), kind_label(&page, kind))),
+                _ => None,
             },
             pending: b.pending(),
             schools: b.schools.join(", "),
@@ -78,7 +87,7 @@ pub async fn views(
                 .into_iter()
                 .map(|e| LogLine {
                     at: when(e.at),
-                    kind: e.kind,
+                    kind: kind_label(&page, &e.kind),
                     ok: e.ok,
                     accepted: e.accepted,
                     duplicates: e.duplicates,

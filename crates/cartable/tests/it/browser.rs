@@ -152,6 +152,22 @@ async fn viewing_is_recorded_and_resumes_in_another_browser() {
         added.text().await.unwrap()
     );
     // The capsule the dashboard shows first: the first programme's first.
+    // A box packed for the school, so the admin's and the school's pages
+    // have one to show.
+    crate::accounts::cli(&env, &["keys", "init"]);
+    let satchel = env.dir.path().join("rabat-2.satchel");
+    crate::accounts::cli(
+        &env,
+        &[
+            "satchel",
+            "pack",
+            "--all",
+            "--school",
+            "rabat-2",
+            "-o",
+            satchel.to_str().unwrap(),
+        ],
+    );
     let programmes = server.json("/api/v1/programmes").await;
     let programme = programmes["programmes"][0]["id"]
         .as_str()

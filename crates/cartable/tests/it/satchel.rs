@@ -279,7 +279,7 @@ async fn a_school_learns_offline_and_its_records_come_back_by_file_and_by_http()
     assert_eq!(page.status(), 200);
     let page = page.text().await.unwrap();
     assert!(page.contains("douar-1"), "{page}");
-    assert!(page.contains("push"), "{page}");
+    assert!(page.contains("envoi par le réseau"), "{page}");
 }
 
 #[tokio::test]
