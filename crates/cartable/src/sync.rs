@@ -97,6 +97,10 @@ async fn home_page(app: &App) -> anyhow::Result<String> {
 }
 
 fn client() -> anyhow::Result<reqwest::Client> {
+    // Hubs are reached over HTTPS: ring does the cryptography, and the
+    // system's certificate authorities decide whom to trust. Installing
+    // twice (a second client in one process) is not an error.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     Ok(reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
         .timeout(Duration::from_secs(120))

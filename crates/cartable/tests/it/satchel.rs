@@ -1099,3 +1099,128 @@ async fn a_box_online_fetches_only_the_blobs_it_lacks_and_resumes_a_cut_download
     assert!(ok);
     assert_eq!(out["changed"], false, "fetched once: {out}");
 }
+
+/// A TLS front for `target` on a free port, as a hub's HTTPS proxy would
+/// be (Python's ssl module: no server of the project speaks TLS itself);
+/// returns the process, its https URL and the authority to trust.
+fn https_front(dir: &Path, target: &str) -> Option<(std::process::Child, String, PathBuf)> {
+    if !crate::support::require("openssl", "version")
+        || !crate::support::require("python3", "--version")
+    {
+        return None;
+    }
+    // A certificate authority of the test's own, and the hub's
+    // certificate it signs for 127.0.0.1.
+    let (ca, cert, key) = (
+        dir.join("ca.pem"),
+        dir.join("cert.pem"),
+        dir.join("key.pem"),
+    );
+    let made = std::process::Command::new("sh")
+        .current_dir(dir)
+        .arg("-c")
+        .arg(
+            "set -e; ec='-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes'
+             openssl req -x509 -days 2 -subj '/CN=cartable test CA' $ec -keyout ca.key -out ca.pem
+             openssl req -subj /CN=127.0.0.1 $ec -keyout key.pem -out hub.csr
+             printf 'subjectAltName=IP:127.0.0.1\\nbasicConstraints=CA:FALSE\\n' > hub.ext
+             openssl x509 -req -days 2 -in hub.csr -CA ca.pem -CAkey ca.key -CAcreateserial -extfile hub.ext -out cert.pem",
+        )
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let (host, target_port) = target
+        .trim_start_matches("http://")
+        .split_once(':')
+        .unwrap();
+    let script = format!(
+        r#"
+import asyncio, ssl
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain("{cert}", "{key}")
+async def pipe(r, w):
+    try:
+        while data := await r.read(65536):
+            w.write(data); await w.drain()
+    finally:
+        w.close()
+async def serve(cr, cw):
+    sr, sw = await asyncio.open_connection("{host}", {target_port})
+    await asyncio.gather(pipe(cr, sw), pipe(sr, cw), return_exceptions=True)
+async def main():
+    server = await asyncio.start_server(serve, "127.0.0.1", {port}, ssl=ctx)
+    print("ready", flush=True)
+    await server.serve_forever()
+asyncio.run(main())
+"#,
+        cert = cert.display(),
+        key = key.display(),
+    );
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", &script])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    assert_eq!(line.trim(), "ready");
+    Some((child, format!("https://127.0.0.1:{port}"), ca))
+}
+
+#[tokio::test]
+async fn a_box_syncs_with_an_https_hub_it_can_verify_and_refuses_one_it_cannot() {
+    let (hub_env, hub) = hub().await;
+    let Some((mut front, https, cert)) = https_front(hub_env.dir.path(), &hub.url) else {
+        return;
+    };
+    let file = tmp(&hub_env, "douar-1.satchel");
+    pack(
+        &hub_env,
+        &file,
+        &["--programme", "math-primary-5", "--school", "douar-1"],
+    );
+    let box_env = Env::new().await;
+    let key = new_key(&box_env, "box", "statements/write");
+    let the_box = box_env.serve(&["--satchel", file.to_str().unwrap()]);
+    let lrs = Client::new(&the_box, &key);
+    let mut s = record(
+        &json!({"account": {"homePage": "http://localhost", "name": "aya"}}),
+        "http://localhost/capsules/rectangle-area",
+        COMPLETED,
+        61.0,
+    );
+    s["id"] = json!("00000000-0000-4000-a000-000000000001");
+    assert_eq!(lrs.post(&json!([s])).await.0, 200);
+    let push = |trust: Option<&Path>| {
+        let mut cmd = box_env.command();
+        cmd.args(["sync", "push", "--hub", &https, "--json"]);
+        // An empty store of authorities, or one holding only the test's.
+        cmd.env("SSL_CERT_FILE", trust.unwrap_or(Path::new("/dev/null")));
+        cmd.env("SSL_CERT_DIR", "/nonexistent");
+        cmd.output().unwrap()
+    };
+    let refused = push(None);
+    assert!(
+        !refused.status.success(),
+        "a hub whose certificate nobody vouches for is refused"
+    );
+    let trusted = push(Some(&cert));
+    assert!(trusted.status.success(), "{}", stderr(&trusted));
+    let out: Value = serde_json::from_slice(&trusted.stdout).unwrap();
+    assert_eq!(out["accepted"], 1, "{out}");
+    let _ = front.kill();
+    let _ = front.wait();
+}

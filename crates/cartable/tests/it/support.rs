@@ -43,6 +43,9 @@ pub struct Env {
 
 impl Env {
     pub async fn new() -> Env {
+        // reqwest is built with TLS but no crypto provider of its own; the
+        // binary installs ring, and so do the tests' clients.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let dir = tempfile::tempdir().unwrap();
         let database_url = match std::env::var("TEST_DATABASE_URL") {
             Ok(server) if !server.is_empty() => Some(fresh_postgres(&server).await),
