@@ -90,63 +90,94 @@ pub fn write_frame(
     out.write_all(signature)
 }
 
-/// Reads a sync file's frames. Stops at the first problem, with a message
-/// naming the byte offset; the frames before it are returned.
-pub fn read_frames(mut input: impl Read) -> (Vec<Frame>, Option<String>) {
-    let mut mark = [0u8; 16];
-    if input.read_exact(&mut mark).is_err() || &mark != FILE_MARK {
-        return (
-            Vec::new(),
-            Some("not a cartable sync file (the mark at its start is missing)".into()),
-        );
+/// Reads a sync file's frames one at a time, so a file of any size needs
+/// the memory of one chunk. Stops at the first problem, with a message
+/// naming the byte offset; the frames before it stand.
+pub struct FrameReader<R> {
+    input: R,
+    offset: u64,
+    done: bool,
+}
+
+impl<R: Read> FrameReader<R> {
+    /// Checks the file's mark.
+    pub fn new(mut input: R) -> Result<FrameReader<R>, String> {
+        let mut mark = [0u8; 16];
+        if read_full(&mut input, &mut mark).ok() != Some(16) || &mark != FILE_MARK {
+            return Err("not a cartable sync file (the mark at its start is missing)".into());
+        }
+        Ok(FrameReader {
+            input,
+            offset: FILE_MARK.len() as u64,
+            done: false,
+        })
     }
-    let mut frames = Vec::new();
-    let mut offset = FILE_MARK.len() as u64;
-    loop {
+
+    fn frame(&mut self) -> Result<Option<Frame>, String> {
+        let offset = self.offset;
         let mut len = [0u8; 4];
-        match read_full(&mut input, &mut len) {
-            Ok(0) => return (frames, None),
+        match read_full(&mut self.input, &mut len) {
+            Ok(0) => return Ok(None),
             Ok(4) => {}
             Ok(_) => {
-                return (
-                    frames,
-                    Some(format!(
-                        "byte {offset}: the file is cut in a frame's length"
-                    )),
-                );
+                return Err(format!(
+                    "byte {offset}: the file is cut in a frame's length"
+                ));
             }
-            Err(e) => return (frames, Some(format!("byte {offset}: {e}"))),
+            Err(e) => return Err(format!("byte {offset}: {e}")),
         }
         let n = u32::from_le_bytes(len) as usize;
         if n > MAX_CHUNK_BYTES {
-            return (
-                frames,
-                Some(format!(
-                    "byte {offset}: a frame of {n} bytes is larger than allowed"
-                )),
-            );
+            return Err(format!(
+                "byte {offset}: a frame of {n} bytes is larger than allowed"
+            ));
         }
         let mut payload = vec![0u8; n];
         let mut signature = [0u8; 64];
-        let got = read_full(&mut input, &mut payload)
-            .and_then(|a| Ok((a, read_full(&mut input, &mut signature)?)));
+        let got = read_full(&mut self.input, &mut payload)
+            .and_then(|a| Ok((a, read_full(&mut self.input, &mut signature)?)));
         match got {
             Ok((a, b)) if a == n && b == 64 => {}
-            Ok(_) => {
-                return (
-                    frames,
-                    Some(format!("byte {offset}: the file is cut inside a frame")),
-                );
-            }
-            Err(e) => return (frames, Some(format!("byte {offset}: {e}"))),
+            Ok(_) => return Err(format!("byte {offset}: the file is cut inside a frame")),
+            Err(e) => return Err(format!("byte {offset}: {e}")),
         }
-        frames.push(Frame {
+        self.offset += 4 + n as u64 + 64;
+        Ok(Some(Frame {
             payload,
             signature,
             offset,
-        });
-        offset += 4 + n as u64 + 64;
+        }))
     }
+}
+
+impl<R: Read> Iterator for FrameReader<R> {
+    type Item = Result<Frame, String>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let next = self.frame().transpose();
+        self.done = !matches!(next, Some(Ok(_)));
+        next
+    }
+}
+
+/// Every whole frame of a sync file, and the problem that stopped the
+/// reading, if any (for tests and fuzzing; the import streams instead).
+pub fn read_frames(input: impl Read) -> (Vec<Frame>, Option<String>) {
+    let reader = match FrameReader::new(input) {
+        Ok(r) => r,
+        Err(e) => return (Vec::new(), Some(e)),
+    };
+    let mut frames = Vec::new();
+    for frame in reader {
+        match frame {
+            Ok(f) => frames.push(f),
+            Err(e) => return (frames, Some(e)),
+        }
+    }
+    (frames, None)
 }
 
 /// Reads until `buf` is full or the input ends; returns the bytes read.

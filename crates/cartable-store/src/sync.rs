@@ -324,28 +324,38 @@ impl Db {
             .collect()
     }
 
-    /// Notes a box's contact: every record up to `received` has come (it
-    /// only grows), and the box has up to `newest`.
+    /// Notes a box's contact and a chunk it delivered, covering its
+    /// records after `after` up to `last`: the box's cursor (everything up
+    /// to it has come) moves to `last` when the chunk starts at or before
+    /// it, in one statement, so chunks settled one after another move it
+    /// along. A contact without a chunk passes `after > last`. Returns the
+    /// cursor.
     pub async fn box_contact(
         &self,
         id: &str,
-        received: i64,
+        after: i64,
+        last: i64,
         newest: i64,
         kind: &str,
-    ) -> Result<()> {
+    ) -> Result<i64> {
         sqlx::query(
-            "UPDATE sync_boxes SET received = CASE WHEN received > $2 THEN received ELSE $2 END,
-               newest = CASE WHEN newest > $3 THEN newest ELSE $3 END, last_sync_at = $4, last_sync_kind = $5
+            "UPDATE sync_boxes SET received = CASE WHEN $2 <= received AND $3 > received THEN $3 ELSE received END,
+               newest = CASE WHEN newest > $4 THEN newest ELSE $4 END, last_sync_at = $5, last_sync_kind = $6
              WHERE id = $1",
         )
         .bind(id)
-        .bind(received)
+        .bind(after)
+        .bind(last)
         .bind(newest)
         .bind(now())
         .bind(kind)
         .execute(&self.pool)
         .await?;
-        Ok(())
+        let row = sqlx::query("SELECT received FROM sync_boxes WHERE id = $1")
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("received")?)
     }
 
     pub async fn log_sync(&self, event: &SyncEvent) -> Result<()> {

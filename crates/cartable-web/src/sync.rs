@@ -24,11 +24,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use cartable_core::satchel::{self, KeyPair, from_hex, to_hex};
 use cartable_core::sync::{CHUNK_STATEMENTS, Chunk, Direction, PullRequest};
-use cartable_core::xapi;
+use cartable_core::xapi::{self, Facts};
 use cartable_store::Db;
 use cartable_store::sync::{BoxRow, SyncEvent};
 use serde::Serialize;
 use serde_json::{Value, json};
+use std::collections::HashSet;
 
 pub const SIGNATURE_HEADER: &str = "x-cartable-signature";
 /// How old a box's pull request may be.
@@ -216,8 +217,86 @@ impl std::fmt::Display for Refused {
     }
 }
 
-/// Checks and stores a chunk a box signed, logs the outcome, and returns
-/// what it did and the box's record number the hub now has everything up to.
+/// A chunk from a box whose signature and every statement have been
+/// checked, ready to store.
+pub struct Checked {
+    pub after: i64,
+    pub last: i64,
+    pub newest: i64,
+    pub statements: Vec<(Value, Facts)>,
+}
+
+/// Checks a chunk a box signed: its signature, its numbers, every
+/// statement, and that every actor is one of `members` (the logins of the
+/// box's schools). Pure work, no I/O: callers may run it on another thread
+/// while the previous chunk is being written.
+pub fn check_up(
+    b: &BoxRow,
+    members: &HashSet<String>,
+    home_page: &str,
+    payload: &[u8],
+    signature: &[u8; 64],
+) -> Result<Checked, String> {
+    satchel::verify(&b.public_key, payload, signature).map_err(|_| {
+        format!(
+            "the signature is not box {}'s: forged or altered records",
+            b.id
+        )
+    })?;
+    let chunk = Chunk::parse(payload)?;
+    if chunk.box_id != b.id || chunk.direction != Direction::Up {
+        return Err("the chunk is not from this box to the hub".into());
+    }
+    if chunk.after > chunk.last || chunk.last > chunk.newest {
+        return Err(format!(
+            "the chunk's record numbers do not add up (after {}, last {}, newest {})",
+            chunk.after, chunk.last, chunk.newest
+        ));
+    }
+    let prefix = format!("account:{home_page}|");
+    let statements = check_all(chunk.statements)?;
+    for (i, (_, facts)) in statements.iter().enumerate() {
+        let login = facts
+            .actor
+            .first()
+            .and_then(|ifi| ifi.0.strip_prefix(&prefix))
+            .ok_or_else(|| format!("statements[{i}]: its actor is not a user of this platform"))?;
+        if !members.contains(login) {
+            return Err(format!(
+                "statements[{i}]: {login} is not a member of the schools of box {}",
+                b.id
+            ));
+        }
+    }
+    Ok(Checked {
+        after: chunk.after,
+        last: chunk.last,
+        newest: chunk.newest,
+        statements,
+    })
+}
+
+/// Checks every statement of a chunk; each must carry its id.
+pub fn check_all(statements: Vec<Value>) -> Result<Vec<(Value, Facts)>, String> {
+    statements
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let facts = xapi::check_statement(&s)
+                .map_err(|e| format!("statements[{i}].{}: {}", e.path, e.message))?;
+            if facts.id.is_none() {
+                return Err(format!(
+                    "statements[{i}]: a synced statement must have its id"
+                ));
+            }
+            Ok((s, facts))
+        })
+        .collect()
+}
+
+/// Checks and stores a chunk a box signed (`POST /sync/v1/up`), logs the
+/// outcome, and returns what it did and the box's record number the hub
+/// now has everything up to.
 pub async fn receive_up(
     db: &Db,
     writer: &Writer,
@@ -227,16 +306,28 @@ pub async fn receive_up(
     signature: &[u8; 64],
     kind: &str,
 ) -> Result<(Applied, i64), Refused> {
-    let outcome = check_up(db, home_page, b, payload, signature).await;
-    let result = match outcome {
-        Ok(chunk) => match store(db, writer, &chunk.statements, &format!("box:{}", b.id)).await {
+    let members = db
+        .members_of_schools(&b.schools)
+        .await
+        .map_err(|e| Refused::Fault(e.to_string()))?;
+    let checked = check_up(b, &members, home_page, payload, signature).map_err(Refused::Bad);
+    settle(db, writer, b, kind, checked).await
+}
+
+/// Stores a checked chunk (or notes why it was refused), moves the box's
+/// cursor, and logs the sync. Chunks of one box must be settled in order.
+pub async fn settle(
+    db: &Db,
+    writer: &Writer,
+    b: &BoxRow,
+    kind: &str,
+    checked: Result<Checked, Refused>,
+) -> Result<(Applied, i64), Refused> {
+    let result = match checked {
+        Ok(c) => match store_checked(db, writer, c.statements, &format!("box:{}", b.id)).await {
             Ok(applied) => {
-                let received = if chunk.after <= b.received {
-                    chunk.last.max(b.received)
-                } else {
-                    b.received
-                };
-                db.box_contact(&b.id, received, chunk.newest, kind)
+                let received = db
+                    .box_contact(&b.id, c.after, c.last, c.newest, kind)
                     .await
                     .map_err(|e| Refused::Fault(e.to_string()))?;
                 Ok((applied, received))
@@ -278,89 +369,39 @@ pub async fn receive_up(
     result
 }
 
-async fn check_up(
-    db: &Db,
-    home_page: &str,
-    b: &BoxRow,
-    payload: &[u8],
-    signature: &[u8; 64],
-) -> Result<Chunk, Refused> {
-    satchel::verify(&b.public_key, payload, signature).map_err(|_| {
-        Refused::Bad(format!(
-            "the signature is not box {}'s: forged or altered records",
-            b.id
-        ))
-    })?;
-    let chunk = Chunk::parse(payload).map_err(Refused::Bad)?;
-    if chunk.box_id != b.id || chunk.direction != Direction::Up {
-        return Err(Refused::Bad(
-            "the chunk is not from this box to the hub".into(),
-        ));
-    }
-    if chunk.after > chunk.last || chunk.last > chunk.newest {
-        return Err(Refused::Bad(format!(
-            "the chunk's record numbers do not add up (after {}, last {}, newest {})",
-            chunk.after, chunk.last, chunk.newest
-        )));
-    }
-    let members = db
-        .members_of_schools(&b.schools)
-        .await
-        .map_err(|e| Refused::Fault(e.to_string()))?;
-    let prefix = format!("account:{home_page}|");
-    for (i, s) in chunk.statements.iter().enumerate() {
-        let facts = xapi::check_statement(s)
-            .map_err(|e| Refused::Bad(format!("statements[{i}].{}: {}", e.path, e.message)))?;
-        let login = facts
-            .actor
-            .first()
-            .and_then(|ifi| ifi.0.strip_prefix(&prefix))
-            .ok_or_else(|| {
-                Refused::Bad(format!(
-                    "statements[{i}]: its actor is not a user of this platform"
-                ))
-            })?;
-        if !members.contains(login) {
-            return Err(Refused::Bad(format!(
-                "statements[{i}]: {login} is not a member of the schools of box {}",
-                b.id
-            )));
-        }
-    }
-    Ok(chunk)
-}
-
-/// Stores the statements not yet stored, through the LRS's writer, so
-/// progress, dashboards and indicators count them.
+/// Checks and stores statements the hub sent (on a box).
 pub async fn store(
     db: &Db,
     writer: &Writer,
-    statements: &[Value],
+    statements: Vec<Value>,
+    authority_id: &str,
+) -> Result<Applied, Refused> {
+    let checked = check_all(statements).map_err(Refused::Bad)?;
+    store_checked(db, writer, checked, authority_id).await
+}
+
+/// Stores the checked statements not yet stored, through the LRS's
+/// writer, so progress, dashboards and indicators count them.
+pub async fn store_checked(
+    db: &Db,
+    writer: &Writer,
+    checked: Vec<(Value, Facts)>,
     authority_id: &str,
 ) -> Result<Applied, Refused> {
     let mut applied = Applied::default();
-    let mut checked = Vec::with_capacity(statements.len());
-    for (i, s) in statements.iter().enumerate() {
-        let facts = xapi::check_statement(s)
-            .map_err(|e| Refused::Bad(format!("statements[{i}].{}: {}", e.path, e.message)))?;
-        let id = facts.id.clone().ok_or_else(|| {
-            Refused::Bad(format!(
-                "statements[{i}]: a synced statement must have its id"
-            ))
-        })?;
-        checked.push((id, s, facts));
-    }
-    let ids: Vec<&str> = checked.iter().map(|(id, _, _)| id.as_str()).collect();
+    let ids: Vec<String> = checked.iter().filter_map(|(_, f)| f.id.clone()).collect();
+    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
     let known = db
-        .known_statements(&ids)
+        .known_statements(&refs)
         .await
         .map_err(|e| Refused::Fault(e.to_string()))?;
     let mut fresh = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for (id, value, facts) in checked {
+    let mut seen = HashSet::new();
+    for (mut value, facts) in checked {
+        let Some(id) = facts.id.clone() else { continue };
         if let Some(k) = known.get(&id) {
             let same = serde_json::from_str::<Value>(&k.json)
-                .is_ok_and(|stored| xapi::same_statement(&stored, value));
+                .is_ok_and(|stored| xapi::same_statement(&stored, &value));
             if same {
                 applied.duplicates += 1;
             } else {
@@ -372,7 +413,6 @@ pub async fn store(
             applied.duplicates += 1;
             continue;
         }
-        let mut value = value.clone();
         if let Some(o) = value.as_object_mut() {
             o.remove("stored");
         }
@@ -427,7 +467,7 @@ async fn down(
         axum::http::header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
-    let _ = state.db.box_contact(&b.id, 0, 0, "pull").await;
+    let _ = state.db.box_contact(&b.id, 1, 0, 0, "pull").await;
     Ok(response)
 }
 

@@ -47,6 +47,7 @@ pub async fn run(mut config: Config, args: Args) -> anyhow::Result<ExitCode> {
             .context("cannot install the demo")?;
     }
     let handle = metrics::install().map_err(|e| anyhow::anyhow!("cannot start metrics: {e}"))?;
+    tokio::spawn(metrics::keep_tidy(handle.clone()));
     let lang = UiLang::parse(&app.config.default_lang).unwrap_or(UiLang::Fr);
     let listener = tokio::net::TcpListener::bind(&app.config.listen)
         .await

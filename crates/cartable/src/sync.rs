@@ -11,18 +11,21 @@ use crate::satchel::{load_hub_key, state};
 use anyhow::{Context, bail};
 use cartable_core::satchel::{BlobRef, KeyPair, Manifest, from_hex, to_hex, verify};
 use cartable_core::sync::{
-    CHUNK_STATEMENTS, Chunk, Direction, PullRequest, read_frames, write_frame, write_mark,
+    CHUNK_STATEMENTS, Chunk, Direction, FrameReader, PullRequest, write_frame, write_mark,
 };
 use cartable_satchel::{SatchelWriter, Source};
+use cartable_store::sync::BoxRow;
 use cartable_store::sync::SyncEvent;
 use cartable_web::sync::{
-    Applied, Offer, Refused, SIGNATURE_HEADER, receive_up, records_for, store,
+    Applied, Checked, Offer, Refused, SIGNATURE_HEADER, check_up, records_for, settle, store,
 };
 use cartable_web::xapi::Writer;
 use serde_json::{Value, json};
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(clap::Subcommand)]
@@ -313,7 +316,8 @@ async fn pull(app: App, args: HubArgs) -> anyhow::Result<ExitCode> {
             .context("the hub's answer is not signed")?;
         let payload = response.bytes().await?;
         let chunk = down_chunk(&b, &payload, &signature)?;
-        let a = store(&app.db, &writer, &chunk.statements, "hub")
+        let empty = chunk.statements.is_empty();
+        let a = store(&app.db, &writer, chunk.statements, "hub")
             .await
             .map_err(|e| anyhow::anyhow!("the hub's records were not stored: {e}"))?;
         add(&mut total, a);
@@ -321,7 +325,7 @@ async fn pull(app: App, args: HubArgs) -> anyhow::Result<ExitCode> {
         app.db
             .set_local_state(state::PULLED, &after.to_string())
             .await?;
-        if chunk.statements.is_empty() {
+        if empty {
             break;
         }
     }
@@ -345,24 +349,48 @@ fn down_chunk(b: &BoxSide, payload: &[u8], signature: &[u8; 64]) -> anyhow::Resu
     Ok(chunk)
 }
 
-/// Writes frames to `file` whole or not at all.
-fn write_file(file: &Path, frames: &[(Vec<u8>, [u8; 64])]) -> anyhow::Result<u64> {
-    let mut tmp = file.as_os_str().to_owned();
-    tmp.push(".tmp");
-    let tmp = PathBuf::from(tmp);
-    let mut out = std::io::BufWriter::new(
-        std::fs::File::create(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?,
-    );
-    write_mark(&mut out)?;
-    for (payload, signature) in frames {
-        write_frame(&mut out, payload, signature)?;
+/// A sync file being written: to `FILE.tmp`, renamed into place once
+/// whole, a frame at a time (a file of any size needs one chunk's memory).
+struct SyncOut {
+    file: PathBuf,
+    tmp: PathBuf,
+    out: std::io::BufWriter<std::fs::File>,
+    frames: usize,
+}
+
+impl SyncOut {
+    fn create(file: &Path) -> anyhow::Result<SyncOut> {
+        let mut tmp = file.as_os_str().to_owned();
+        tmp.push(".tmp");
+        let tmp = PathBuf::from(tmp);
+        let mut out = std::io::BufWriter::new(
+            std::fs::File::create(&tmp)
+                .with_context(|| format!("cannot write {}", tmp.display()))?,
+        );
+        write_mark(&mut out)?;
+        Ok(SyncOut {
+            file: file.to_owned(),
+            tmp,
+            out,
+            frames: 0,
+        })
     }
-    out.flush()?;
-    let f = out.into_inner().map_err(|e| e.into_error())?;
-    f.sync_all()?;
-    let len = f.metadata()?.len();
-    std::fs::rename(&tmp, file)?;
-    Ok(len)
+
+    fn frame(&mut self, payload: &[u8], signature: &[u8; 64]) -> anyhow::Result<()> {
+        write_frame(&mut self.out, payload, signature)?;
+        self.frames += 1;
+        Ok(())
+    }
+
+    /// Syncs and renames into place; the file's size.
+    fn finish(mut self) -> anyhow::Result<u64> {
+        self.out.flush()?;
+        let f = self.out.into_inner().map_err(|e| e.into_error())?;
+        f.sync_all()?;
+        let len = f.metadata()?.len();
+        std::fs::rename(&self.tmp, &self.file)?;
+        Ok(len)
+    }
 }
 
 async fn export(
@@ -371,7 +399,7 @@ async fn export(
     for_box: Option<String>,
     json_out: bool,
 ) -> anyhow::Result<ExitCode> {
-    let mut frames = Vec::new();
+    let mut out = SyncOut::create(file)?;
     let mut count = 0usize;
     let box_id = match box_side(&app).await? {
         Some(b) => {
@@ -384,8 +412,7 @@ async fn export(
                 after = chunk.last;
                 count += chunk.statements.len();
                 let payload = chunk.to_bytes();
-                let signature = b.key.sign(&payload);
-                frames.push((payload, signature));
+                out.frame(&payload, &b.key.sign(&payload))?;
             }
             b.id
         }
@@ -406,8 +433,8 @@ async fn export(
                 count += chunk.statements.len();
                 after = chunk.last;
                 // An empty file still tells the box how far the hub stands.
-                if !empty || frames.is_empty() {
-                    frames.push((payload, signature));
+                if !empty || out.frames == 0 {
+                    out.frame(&payload, &signature)?;
                 }
                 if empty {
                     break;
@@ -416,7 +443,8 @@ async fn export(
             id
         }
     };
-    let bytes = write_file(file, &frames)?;
+    let frames = out.frames;
+    let bytes = out.finish()?;
     let done = Applied {
         accepted: count as i64,
         ..Applied::default()
@@ -425,98 +453,56 @@ async fn export(
     if json_out {
         println!(
             "{}",
-            json!({ "file": file, "records": count, "chunks": frames.len(), "bytes": bytes })
+            json!({ "file": file, "records": count, "chunks": frames, "bytes": bytes })
         );
     } else {
         println!(
-            "wrote {count} records in {} chunks to {} ({bytes} bytes)",
-            frames.len(),
+            "wrote {count} records in {frames} chunks to {} ({bytes} bytes)",
             file.display()
         );
     }
     Ok(ExitCode::SUCCESS)
 }
 
+/// Only the box a chunk says it comes from, read without building the
+/// statements.
+#[derive(serde::Deserialize)]
+struct Claimed {
+    #[serde(rename = "box")]
+    box_id: String,
+}
+
+/// What the import has done so far.
+#[derive(Default)]
+struct Imported {
+    total: Applied,
+    refused: Vec<String>,
+    chunks: usize,
+}
+
 async fn import(app: App, file: &Path, json_out: bool) -> anyhow::Result<ExitCode> {
     let input =
         std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
-    let (frames, problem) = read_frames(std::io::BufReader::new(input));
-    let mut total = Applied::default();
-    let mut refused = Vec::new();
     let home = home_page(&app).await?;
     let writer = Writer::start(app.db.clone(), home.clone());
-    let me = box_side(&app).await?;
-    for frame in &frames {
-        let at = format!("{} byte {}", file.display(), frame.offset);
-        match &me {
-            Some(b) => {
-                let result = match down_chunk(b, &frame.payload, &frame.signature) {
-                    Ok(chunk) => store(&app.db, &writer, &chunk.statements, "hub")
-                        .await
-                        .map_err(|e| e.to_string()),
-                    Err(e) => Err(e.to_string()),
-                };
-                log(&app, &b.id, "import", &result).await;
-                match result {
-                    Ok(a) => add(&mut total, a),
-                    Err(e) => refused.push(format!("{at}: {e}")),
-                }
-            }
-            None => {
-                let claimed = Chunk::parse(&frame.payload).map(|c| c.box_id);
-                let known = match &claimed {
-                    Ok(id) => app.db.sync_box(id).await?,
-                    Err(_) => None,
-                };
-                let Some(b) = known else {
-                    let reason = match claimed {
-                        Ok(id) => format!("box {id} is unknown to this hub: nothing taken"),
-                        Err(e) => e,
-                    };
-                    app.db
-                        .log_sync(&SyncEvent {
-                            box_id: Chunk::parse(&frame.payload)
-                                .map(|c| c.box_id)
-                                .unwrap_or_else(|_| "?".into()),
-                            at: cartable_store::now(),
-                            kind: "import".into(),
-                            ok: false,
-                            accepted: 0,
-                            duplicates: 0,
-                            detail: reason.clone(),
-                        })
-                        .await?;
-                    refused.push(format!("{at}: {reason}"));
-                    continue;
-                };
-                match receive_up(
-                    &app.db,
-                    &writer,
-                    &home,
-                    &b,
-                    &frame.payload,
-                    &frame.signature,
-                    "import",
-                )
-                .await
-                {
-                    Ok((a, _)) => add(&mut total, a),
-                    Err(Refused::Fault(e)) => {
-                        bail!("{at}: {e} (nothing lost: import the file again)")
-                    }
-                    Err(Refused::Bad(e)) => refused.push(format!("{at}: {e}")),
-                }
-            }
-        }
+    let mut done = Imported::default();
+    match FrameReader::new(std::io::BufReader::new(input)) {
+        Err(e) => done.refused.push(format!("{}: {e}", file.display())),
+        Ok(frames) => match box_side(&app).await? {
+            Some(b) => import_at_box(&app, &writer, &b, frames, file, &mut done).await,
+            None => import_at_hub(&app, &writer, &home, frames, file, &mut done).await?,
+        },
     }
-    if let Some(p) = &problem {
-        refused.push(format!("{}: {p}", file.display()));
-    }
+    let Imported {
+        total,
+        refused,
+        chunks,
+    } = done;
     report(
         json_out,
         &format!("imported {}", file.display()),
         &total,
-        json!({ "chunks": frames.len(), "refused": refused }),
+        json!({ "chunks": chunks, "refused": refused }),
     );
     if refused.is_empty() {
         Ok(ExitCode::SUCCESS)
@@ -688,4 +674,144 @@ async fn download(
     }
     std::fs::rename(&part, &done)?;
     Ok(got)
+}
+
+/// Records the hub sent this box, a chunk after another.
+async fn import_at_box(
+    app: &App,
+    writer: &Writer,
+    b: &BoxSide,
+    frames: FrameReader<impl std::io::Read>,
+    file: &Path,
+    done: &mut Imported,
+) {
+    for frame in frames {
+        let frame = match frame {
+            Ok(f) => f,
+            Err(e) => {
+                done.refused.push(format!("{}: {e}", file.display()));
+                break;
+            }
+        };
+        done.chunks += 1;
+        let result = match down_chunk(b, &frame.payload, &frame.signature) {
+            Ok(chunk) => store(&app.db, writer, chunk.statements, "hub")
+                .await
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        log(app, &b.id, "import", &result).await;
+        match result {
+            Ok(a) => add(&mut done.total, a),
+            Err(e) => done
+                .refused
+                .push(format!("{} byte {}: {e}", file.display(), frame.offset)),
+        }
+    }
+}
+
+/// A box the hub certified, with the logins of its schools' members.
+type Certified = (BoxRow, Arc<HashSet<String>>);
+
+/// A chunk being checked on another thread, with what its settling needs.
+struct InFlight {
+    at: String,
+    b: BoxRow,
+    check: tokio::task::JoinHandle<Result<Checked, String>>,
+}
+
+/// Records boxes sent the hub. Chunk N+1 is checked (signature, every
+/// statement) on another thread while chunk N is written, so both cores
+/// work; chunks are still written and counted in the file's order.
+async fn import_at_hub(
+    app: &App,
+    writer: &Writer,
+    home: &str,
+    frames: FrameReader<impl std::io::Read>,
+    file: &Path,
+    done: &mut Imported,
+) -> anyhow::Result<()> {
+    let mut boxes: HashMap<String, Option<Certified>> = HashMap::new();
+    let mut in_flight: Option<InFlight> = None;
+    for frame in frames {
+        let frame = match frame {
+            Ok(f) => f,
+            Err(e) => {
+                done.refused.push(format!("{}: {e}", file.display()));
+                break;
+            }
+        };
+        done.chunks += 1;
+        let at = format!("{} byte {}", file.display(), frame.offset);
+        let claimed = serde_json::from_slice::<Claimed>(&frame.payload)
+            .map(|c| c.box_id)
+            .map_err(|e| format!("the chunk does not parse: {e}"));
+        let known = match &claimed {
+            Ok(id) => match boxes.get(id) {
+                Some(k) => k.clone(),
+                None => {
+                    let row = app.db.sync_box(id).await?;
+                    let k = match row {
+                        Some(row) => {
+                            let members = app.db.members_of_schools(&row.schools).await?;
+                            Some((row, Arc::new(members)))
+                        }
+                        None => None,
+                    };
+                    boxes.insert(id.clone(), k.clone());
+                    k
+                }
+            },
+            Err(_) => None,
+        };
+        let Some((b, members)) = known else {
+            let reason = match &claimed {
+                Ok(id) => format!("box {id} is unknown to this hub: nothing taken"),
+                Err(e) => e.clone(),
+            };
+            app.db
+                .log_sync(&SyncEvent {
+                    box_id: claimed.unwrap_or_else(|_| "?".into()),
+                    at: cartable_store::now(),
+                    kind: "import".into(),
+                    ok: false,
+                    accepted: 0,
+                    duplicates: 0,
+                    detail: reason.clone(),
+                })
+                .await?;
+            done.refused.push(format!("{at}: {reason}"));
+            continue;
+        };
+        let (row, home) = (b.clone(), home.to_owned());
+        let check = tokio::task::spawn_blocking(move || {
+            check_up(&row, &members, &home, &frame.payload, &frame.signature)
+        });
+        if let Some(previous) = in_flight.replace(InFlight { at, b, check }) {
+            settle_import(app, writer, previous, done).await?;
+        }
+    }
+    if let Some(last) = in_flight {
+        settle_import(app, writer, last, done).await?;
+    }
+    Ok(())
+}
+
+async fn settle_import(
+    app: &App,
+    writer: &Writer,
+    chunk: InFlight,
+    done: &mut Imported,
+) -> anyhow::Result<()> {
+    let checked = chunk
+        .check
+        .await
+        .map_err(|e| anyhow::anyhow!("a check stopped: {e}"))?
+        .map_err(Refused::Bad);
+    match settle(&app.db, writer, &chunk.b, "import", checked).await {
+        Ok((a, _)) => add(&mut done.total, a),
+        Err(Refused::Fault(e)) => bail!("{}: {e} (nothing lost: import the file again)", chunk.at),
+        Err(Refused::Bad(e)) => done.refused.push(format!("{}: {e}", chunk.at)),
+    }
+    Ok(())
 }

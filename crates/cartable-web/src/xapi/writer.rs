@@ -173,7 +173,11 @@ async fn write_group(
             })
         })
         .collect();
-    let logins: Vec<&str> = counted.iter().map(|c| c.login).collect();
+    // One login per learner, not per statement: a synced chunk names the
+    // same few learners a thousand times.
+    let mut logins: Vec<&str> = counted.iter().map(|c| c.login).collect();
+    logins.sort_unstable();
+    logins.dedup();
     let schools = match db.schools_of(&logins).await {
         Ok(s) => s,
         Err(e) => return fail_all(jobs, &e.to_string()),
