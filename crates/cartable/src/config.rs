@@ -30,7 +30,9 @@ pub struct Config {
     pub default_lang: String,
     /// Whether session cookies say `Secure` (sent over HTTPS only). Set to
     /// false on a box served over plain HTTP, or browsers drop them.
-    pub secure_cookies: bool,
+    /// Whether session cookies say `Secure`; when not set, true, except
+    /// on a box serving a satchel, which classrooms reach over plain HTTP.
+    pub secure_cookies: Option<bool>,
     /// The search index's folder; defaults to `search` in the data dir.
     pub search_dir: Option<PathBuf>,
     /// The platform's address as its users know it. Learning records name
@@ -54,7 +56,7 @@ impl Default for Config {
             log_format: "text".into(),
             log_level: "info".into(),
             default_lang: "fr".into(),
-            secure_cookies: true,
+            secure_cookies: None,
             search_dir: None,
             public_url: "http://localhost".into(),
             hub_key_file: None,

@@ -56,7 +56,7 @@ pub async fn run(mut config: Config, args: Args) -> anyhow::Result<ExitCode> {
     let search = cartable_search::SearchIndex::open(&app.config.search_dir())?;
     let settings = Settings {
         default_lang: lang,
-        secure_cookies: app.config.secure_cookies,
+        secure_cookies: app.config.secure_cookies.unwrap_or(args.satchel.is_none()),
         public_url: app.config.public_url.clone(),
         satchel_box,
     };

@@ -163,6 +163,21 @@ async fn a_school_learns_offline_and_its_records_come_back_by_file_and_by_http()
     let mut aya = Browser::new(&the_box);
     let signed = aya.sign_in("aya", "argan-oil-2026").await;
     assert_eq!(signed.status(), 303);
+    // Classrooms reach a box over plain HTTP: its session cookie cannot
+    // be marked Secure, or browsers would drop it (the hub's is).
+    let session_cookie = |r: &reqwest::Response| {
+        r.headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .find(|c| c.starts_with("cartable_session="))
+            .unwrap()
+    };
+    assert!(
+        !session_cookie(&signed).contains("Secure"),
+        "{}",
+        session_cookie(&signed)
+    );
     let me: Value = progress(&mut aya, &id).await;
     assert_eq!(
         me["satchel"], "douar-1",
@@ -210,7 +225,8 @@ async fn a_school_learns_offline_and_its_records_come_back_by_file_and_by_http()
 
     // The teacher at the hub sees Aya's finished capsule.
     let mut prof = Browser::new(&hub);
-    prof.sign_in("prof", "blackboard-2026").await;
+    let at_hub = prof.sign_in("prof", "blackboard-2026").await;
+    assert!(session_cookie(&at_hub).contains("Secure"));
     let page = prof
         .get("/fr/teach/classes/cm1/progress")
         .await
