@@ -62,6 +62,8 @@ pub struct AppState {
     /// A hub's signing key (`cartable keys init`), which signs the records
     /// it sends to boxes; unset on a box or a hub without one.
     pub hub_key: std::sync::OnceLock<cartable_core::satchel::KeyPair>,
+    /// Keeps each box's pushed chunks settling in order.
+    pub sync_gates: sync::Gates,
 }
 
 /// The settings of the web layer.
@@ -104,6 +106,7 @@ impl AppState {
             responses: cache::new(),
             lrs,
             hub_key: std::sync::OnceLock::new(),
+            sync_gates: sync::Gates::default(),
         })
     }
 }

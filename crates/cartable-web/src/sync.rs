@@ -169,25 +169,83 @@ async fn cursor(State(state): State<Shared>, Path(id): Path<String>) -> Result<R
     Ok(axum::Json(json!({ "box": b.id, "received": b.received })).into_response())
 }
 
+/// Only the box a chunk says it comes from, read without building the
+/// statements.
+#[derive(serde::Deserialize)]
+pub struct Claimed {
+    #[serde(rename = "box")]
+    pub box_id: String,
+}
+
+/// Keeps each box's chunks settling in their order when a box sends
+/// several at once: a chunk is checked as soon as it arrives, then waits
+/// (a bounded time) for the one before it to be written, so the box's
+/// cursor moves over every chunk.
+#[derive(Default)]
+pub struct Gates(std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<Gate>>>);
+
+#[derive(Default)]
+pub struct Gate {
+    writing: tokio::sync::Mutex<()>,
+    settled: tokio::sync::Notify,
+}
+
+impl Gates {
+    fn of(&self, box_id: &str) -> std::sync::Arc<Gate> {
+        match self.0.lock() {
+            Ok(mut map) => map.entry(box_id.to_owned()).or_default().clone(),
+            Err(_) => std::sync::Arc::default(),
+        }
+    }
+}
+
+/// How long a chunk waits for the one before it.
+const PREDECESSOR_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
 async fn up(
     State(state): State<Shared>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let signature = signature_of(&headers)?;
-    let chunk = Chunk::parse(&body).map_err(ApiError::Invalid)?;
-    let b = certified(&state.db, &chunk.box_id).await?;
-    match receive_up(
-        &state.db,
-        &state.lrs.writer,
-        &state.lrs.home_page,
-        &b,
-        &body,
-        &signature,
-        "push",
-    )
-    .await
-    {
+    let claimed: Claimed = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::Invalid(format!("the chunk does not parse: {e}")))?;
+    let b = certified(&state.db, &claimed.box_id).await?;
+    let members = state
+        .db
+        .members_of_schools(&b.schools)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let (row, home) = (b.clone(), state.lrs.home_page.clone());
+    let checked =
+        tokio::task::spawn_blocking(move || check_up(&row, &members, &home, &body, &signature))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?
+            .map_err(Refused::Bad);
+    let gate = state.sync_gates.of(&b.id);
+    if let Ok(c) = &checked {
+        let deadline = tokio::time::Instant::now() + PREDECESSOR_WAIT;
+        loop {
+            let settled = gate.settled.notified();
+            tokio::pin!(settled);
+            settled.as_mut().enable();
+            let received = state
+                .db
+                .sync_box(&b.id)
+                .await
+                .map_err(|e| ApiError::Internal(e.to_string()))?
+                .map_or(0, |r| r.received);
+            if received >= c.after || tokio::time::timeout_at(deadline, settled).await.is_err() {
+                break;
+            }
+        }
+    }
+    let outcome = {
+        let _writing = gate.writing.lock().await;
+        settle(&state.db, &state.lrs.writer, &b, "push", checked).await
+    };
+    gate.settled.notify_waiters();
+    match outcome {
         Ok((applied, received)) => Ok(axum::Json(json!({
             "received": received,
             "accepted": applied.accepted,
@@ -292,26 +350,6 @@ pub fn check_all(statements: Vec<Value>) -> Result<Vec<(Value, Facts)>, String> 
             Ok((s, facts))
         })
         .collect()
-}
-
-/// Checks and stores a chunk a box signed (`POST /sync/v1/up`), logs the
-/// outcome, and returns what it did and the box's record number the hub
-/// now has everything up to.
-pub async fn receive_up(
-    db: &Db,
-    writer: &Writer,
-    home_page: &str,
-    b: &BoxRow,
-    payload: &[u8],
-    signature: &[u8; 64],
-    kind: &str,
-) -> Result<(Applied, i64), Refused> {
-    let members = db
-        .members_of_schools(&b.schools)
-        .await
-        .map_err(|e| Refused::Fault(e.to_string()))?;
-    let checked = check_up(b, &members, home_page, payload, signature).map_err(Refused::Bad);
-    settle(db, writer, b, kind, checked).await
 }
 
 /// Stores a checked chunk (or notes why it was refused), moves the box's

@@ -17,7 +17,8 @@ use cartable_satchel::{SatchelWriter, Source};
 use cartable_store::sync::BoxRow;
 use cartable_store::sync::SyncEvent;
 use cartable_web::sync::{
-    Applied, Checked, Offer, Refused, SIGNATURE_HEADER, check_up, records_for, settle, store,
+    Applied, Checked, Claimed, Offer, Refused, SIGNATURE_HEADER, check_up, records_for, settle,
+    store,
 };
 use cartable_web::xapi::Writer;
 use serde_json::{Value, json};
@@ -224,16 +225,31 @@ async fn push(app: App, args: HubArgs) -> anyhow::Result<ExitCode> {
     let mut after = answer.get("received").and_then(Value::as_i64).unwrap_or(0);
     let mut total = Applied::default();
     let mut chunks = 0;
-    while let Some(chunk) = next_up(&app, &b, after).await? {
-        let payload = chunk.to_bytes();
-        let signature = b.key.sign(&payload);
-        let response = http
-            .post(format!("{hub}/sync/v1/up"))
-            .header(SIGNATURE_HEADER, to_hex(&signature))
-            .header("content-type", "application/json")
-            .body(payload)
-            .send()
+    // Two chunks in flight: the hub checks one while it writes the other,
+    // and settles them in order.
+    let mut in_flight = std::collections::VecDeque::new();
+    let mut next_after = after;
+    loop {
+        while in_flight.len() < 2 {
+            let Some(chunk) = next_up(&app, &b, next_after).await? else {
+                break;
+            };
+            next_after = chunk.last;
+            let payload = chunk.to_bytes();
+            let signature = b.key.sign(&payload);
+            let request = http
+                .post(format!("{hub}/sync/v1/up"))
+                .header(SIGNATURE_HEADER, to_hex(&signature))
+                .header("content-type", "application/json")
+                .body(payload);
+            in_flight.push_back((chunk.after, chunk.last, tokio::spawn(request.send())));
+        }
+        let Some((first, last, sent)) = in_flight.pop_front() else {
+            break;
+        };
+        let response = sent
             .await
+            .map_err(|e| anyhow::anyhow!("the push stopped: {e}"))?
             .with_context(|| format!("the connection to {hub} was cut; run the push again to resume after record {after}"))?;
         let status = response.status();
         let body: Value = response.json().await.unwrap_or(Value::Null);
@@ -244,11 +260,7 @@ async fn push(app: App, args: HubArgs) -> anyhow::Result<ExitCode> {
                 .unwrap_or("no reason given")
                 .to_owned();
             log(&app, &b.id, "push", &Err(reason.clone())).await;
-            bail!(
-                "the hub refused records {}..{}: {reason}",
-                chunk.after + 1,
-                chunk.last
-            );
+            bail!("the hub refused records {}..{last}: {reason}", first + 1);
         }
         let a = Applied {
             accepted: body.get("accepted").and_then(Value::as_i64).unwrap_or(0),
@@ -260,8 +272,8 @@ async fn push(app: App, args: HubArgs) -> anyhow::Result<ExitCode> {
         after = body
             .get("received")
             .and_then(Value::as_i64)
-            .unwrap_or(chunk.last)
-            .max(chunk.last);
+            .unwrap_or(last)
+            .max(after);
         app.db
             .set_local_state(state::HUB_RECEIVED, &after.to_string())
             .await?;
@@ -462,14 +474,6 @@ async fn export(
         );
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Only the box a chunk says it comes from, read without building the
-/// statements.
-#[derive(serde::Deserialize)]
-struct Claimed {
-    #[serde(rename = "box")]
-    box_id: String,
 }
 
 /// What the import has done so far.
