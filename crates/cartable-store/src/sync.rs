@@ -217,17 +217,20 @@ impl Db {
 
     /// Makes the catalog that of the satchel: its capsules and programmes
     /// written, every other capsule removed (through the change feed, so
-    /// search follows).
-    pub async fn install_catalog(&self, catalog: &CatalogSection, fingerprint: &str) -> Result<()> {
+    /// search follows). A capsule's fingerprint on a box is the hash of its
+    /// record, so an update rewrites only the capsules that changed.
+    pub async fn install_catalog(&self, catalog: &CatalogSection) -> Result<()> {
         for p in &catalog.programmes {
             self.put_programme(p).await?;
         }
-        let keep: HashSet<&str> = catalog.capsules.iter().map(|c| c.id.as_str()).collect();
         for c in &catalog.capsules {
-            if self.capsule_fingerprint(&c.id).await?.as_deref() != Some(fingerprint) {
-                self.put_capsule(c, fingerprint).await?;
+            let record = serde_json::to_vec(c).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let print = blake3::hash(&record).to_hex();
+            if self.capsule_fingerprint(&c.id).await?.as_deref() != Some(print.as_str()) {
+                self.put_capsule(c, print.as_str()).await?;
             }
         }
+        let keep: HashSet<&str> = catalog.capsules.iter().map(|c| c.id.as_str()).collect();
         let ids: Vec<String> = sqlx::query("SELECT id FROM capsules")
             .fetch_all(&self.pool)
             .await?

@@ -51,6 +51,9 @@ pub fn router() -> Router<Shared> {
         .route("/satchel", post(satchel_offer))
 }
 
+/// A satchel's sections by name.
+pub type Sections = std::collections::BTreeMap<String, Vec<u8>>;
+
 /// The newest satchel packed for a box, as the hub keeps it for the box to
 /// fetch online: the signed manifest and the sections. The blobs the box
 /// lacks it then takes from `/media/b/`, like any other client.
@@ -84,14 +87,7 @@ impl Offer {
 
     /// The manifest bytes, the signature and the sections' bytes; `None`
     /// when any of them does not decode.
-    #[allow(clippy::type_complexity)]
-    pub fn decode(
-        &self,
-    ) -> Option<(
-        Vec<u8>,
-        [u8; 64],
-        std::collections::BTreeMap<String, Vec<u8>>,
-    )> {
+    pub fn decode(&self) -> Option<(Vec<u8>, [u8; 64], Sections)> {
         use base64::Engine;
         let b64 = base64::engine::general_purpose::STANDARD;
         let manifest = b64.decode(&self.manifest).ok()?;

@@ -839,7 +839,7 @@ pub async fn open_for_box(app: &App, path: &Path, pin: Option<&str>) -> anyhow::
 /// its media can play.
 pub async fn install_version(db: &Db, file: &SatchelFile) -> anyhow::Result<()> {
     let catalog = catalog_of(file)?;
-    install_catalog(db, &catalog).await?;
+    db.install_catalog(&catalog).await?;
     if let Some(bytes) = file.section("roster")? {
         let roster: Roster = serde_json::from_slice(&bytes).context("the satchel's roster")?;
         db.install_roster(&roster).await?;
@@ -850,30 +850,6 @@ pub async fn install_version(db: &Db, file: &SatchelFile) -> anyhow::Result<()> 
         capsules = catalog.capsules.len(),
         "satchel installed"
     );
-    Ok(())
-}
-
-async fn install_catalog(db: &Db, catalog: &CatalogSection) -> anyhow::Result<()> {
-    // A capsule's fingerprint on a box is the hash of its record, so an
-    // update rewrites only the capsules that changed.
-    let mut prints = Vec::with_capacity(catalog.capsules.len());
-    for c in &catalog.capsules {
-        prints.push(blake3::hash(&serde_json::to_vec(c)?).to_hex().to_string());
-    }
-    for p in &catalog.programmes {
-        db.put_programme(p).await?;
-    }
-    for (c, print) in catalog.capsules.iter().zip(&prints) {
-        if db.capsule_fingerprint(&c.id).await?.as_deref() != Some(print.as_str()) {
-            db.put_capsule(c, print).await?;
-        }
-    }
-    let keep: BTreeSet<&str> = catalog.capsules.iter().map(|c| c.id.as_str()).collect();
-    for c in db.all_capsules().await? {
-        if !keep.contains(c.id.as_str()) {
-            db.remove_capsule(c.id.as_str()).await?;
-        }
-    }
     Ok(())
 }
 

@@ -111,6 +111,38 @@ fn client() -> anyhow::Result<reqwest::Client> {
         .build()?)
 }
 
+/// The reason a hub gave in its error answer (`{"error": {"message"}}`
+/// or `{"message"}`).
+fn reason_in(body: &Value) -> String {
+    body.pointer("/error/message")
+        .or_else(|| body.get("message"))
+        .and_then(Value::as_str)
+        .unwrap_or("no reason given")
+        .to_owned()
+}
+
+/// POSTs a request this box signs to the hub's `path`.
+async fn signed_post(
+    http: &reqwest::Client,
+    hub: &str,
+    path: &str,
+    b: &BoxSide,
+    after: i64,
+) -> anyhow::Result<reqwest::Response> {
+    let request = serde_json::to_vec(&PullRequest {
+        box_id: b.id.clone(),
+        after,
+        at: cartable_store::now(),
+    })?;
+    Ok(http
+        .post(format!("{hub}{path}"))
+        .header(SIGNATURE_HEADER, to_hex(&b.key.sign(&request)))
+        .header("content-type", "application/json")
+        .body(request)
+        .send()
+        .await?)
+}
+
 fn int(state: Option<String>) -> i64 {
     state.and_then(|s| s.parse().ok()).unwrap_or(0)
 }
@@ -254,11 +286,7 @@ async fn push(app: App, args: HubArgs) -> anyhow::Result<ExitCode> {
         let status = response.status();
         let body: Value = response.json().await.unwrap_or(Value::Null);
         if !status.is_success() {
-            let reason = body
-                .get("message")
-                .and_then(Value::as_str)
-                .unwrap_or("no reason given")
-                .to_owned();
+            let reason = reason_in(&body);
             log(&app, &b.id, "push", &Err(reason.clone())).await;
             bail!("the hub refused records {}..{last}: {reason}", first + 1);
         }
@@ -296,26 +324,12 @@ async fn pull(app: App, args: HubArgs) -> anyhow::Result<ExitCode> {
     let mut after = int(app.db.local_state(state::PULLED).await?);
     let mut total = Applied::default();
     loop {
-        let request = serde_json::to_vec(&PullRequest {
-            box_id: b.id.clone(),
-            after,
-            at: cartable_store::now(),
-        })?;
-        let response = http
-            .post(format!("{hub}/sync/v1/down"))
-            .header(SIGNATURE_HEADER, to_hex(&b.key.sign(&request)))
-            .header("content-type", "application/json")
-            .body(request)
-            .send()
+        let response = signed_post(&http, hub, "/sync/v1/down", &b, after)
             .await
             .with_context(|| format!("the connection to {hub} was cut; run the pull again to resume after hub record {after}"))?;
         if !response.status().is_success() {
             let body: Value = response.json().await.unwrap_or(Value::Null);
-            let reason = body
-                .get("message")
-                .and_then(Value::as_str)
-                .unwrap_or("no reason given")
-                .to_owned();
+            let reason = reason_in(&body);
             log(&app, &b.id, "pull", &Err(reason.clone())).await;
             bail!("the hub refused the pull: {reason}");
         }
@@ -528,25 +542,12 @@ pub async fn fetch(app: App, hub: &str, json_out: bool) -> anyhow::Result<ExitCo
     let b = require_box(&app).await?;
     let http = client()?;
     let hub = hub.trim_end_matches('/');
-    let request = serde_json::to_vec(&PullRequest {
-        box_id: b.id.clone(),
-        after: 0,
-        at: cartable_store::now(),
-    })?;
-    let response = http
-        .post(format!("{hub}/sync/v1/satchel"))
-        .header(SIGNATURE_HEADER, to_hex(&b.key.sign(&request)))
-        .header("content-type", "application/json")
-        .body(request)
-        .send()
+    let response = signed_post(&http, hub, "/sync/v1/satchel", &b, 0)
         .await
         .with_context(|| format!("cannot reach the hub at {hub}"))?;
     if !response.status().is_success() {
         let body: Value = response.json().await.unwrap_or(Value::Null);
-        let reason = body
-            .get("message")
-            .and_then(Value::as_str)
-            .unwrap_or("no reason given");
+        let reason = reason_in(&body);
         bail!("the hub has no satchel for box {}: {reason}", b.id);
     }
     let offer: Offer = response

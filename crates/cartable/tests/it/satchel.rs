@@ -12,6 +12,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 const PROGRESSED: &str = "http://adlnet.gov/expapi/verbs/progressed";
+/// A satchel of the primary-5 mathematics for the box of douar-1.
+const MATH_FOR_DOUAR_1: &[&str] = &["--programme", "math-primary-5", "--school", "douar-1"];
 const COMPLETED: &str = "http://adlnet.gov/expapi/verbs/completed";
 
 /// A hub with the demo catalog, a key, and the school douar-1 whose class
@@ -310,11 +312,7 @@ async fn forged_replayed_and_foreign_sync_files_change_nothing_and_are_reported(
         &[("Chama", "chama", "tagine-pass-2026")],
     );
     let file = tmp(&hub_env, "douar-1.satchel");
-    pack(
-        &hub_env,
-        &file,
-        &["--programme", "math-primary-5", "--school", "douar-1"],
-    );
+    pack(&hub_env, &file, MATH_FOR_DOUAR_1);
     let key = hub_key(&hub_env).derive_box("douar-1");
     let agent = |login: &str| json!({"account": {"homePage": "http://localhost", "name": login}});
     let statement = |login: &str, n: u32| {
@@ -413,11 +411,7 @@ async fn forged_replayed_and_foreign_sync_files_change_nothing_and_are_reported(
 async fn tampered_satchels_are_refused_and_nothing_of_them_is_served() {
     let (hub_env, _hub) = hub().await;
     let file = tmp(&hub_env, "s.satchel");
-    pack(
-        &hub_env,
-        &file,
-        &["--programme", "math-primary-5", "--school", "douar-1"],
-    );
+    pack(&hub_env, &file, MATH_FOR_DOUAR_1);
     let bytes = std::fs::read(&file).unwrap();
     let verify = |path: &Path| hub_env.run(&["satchel", "verify", path.to_str().unwrap()]);
 
@@ -480,11 +474,7 @@ async fn tampered_satchels_are_refused_and_nothing_of_them_is_served() {
 async fn an_update_carries_only_new_blobs_and_a_cut_apply_leaves_the_old_version_serving() {
     let (hub_env, _hub) = hub().await;
     let v1 = tmp(&hub_env, "v1.satchel");
-    let first = pack(
-        &hub_env,
-        &v1,
-        &["--programme", "math-primary-5", "--school", "douar-1"],
-    );
+    let first = pack(&hub_env, &v1, MATH_FOR_DOUAR_1);
     assert_eq!(first["capsules"], 4);
     let full = tmp(&hub_env, "full.satchel");
     pack(
@@ -756,6 +746,13 @@ impl Dice {
     }
 }
 
+/// Dice for a randomised test, their seed printed so a failure replays.
+fn dice(what: &str) -> (u64, Dice) {
+    let seed = seed();
+    eprintln!("{what} seed: {seed} (CARTABLE_TEST_SEED={seed} replays it)");
+    (seed, Dice(seed))
+}
+
 fn seed() -> u64 {
     std::env::var("CARTABLE_TEST_SEED")
         .ok()
@@ -770,9 +767,7 @@ fn seed() -> u64 {
 
 #[tokio::test]
 async fn any_order_of_pushes_pulls_and_files_ends_with_the_same_records_everywhere() {
-    let seed = seed();
-    eprintln!("convergence seed: {seed} (CARTABLE_TEST_SEED={seed} replays it)");
-    let mut dice = Dice(seed);
+    let (seed, mut dice) = dice("convergence");
     let (hub_env, hub) = hub().await;
     let schools = ["douar-1", "douar-2", "douar-3"];
     for (i, school) in schools.iter().enumerate().skip(1) {
@@ -924,16 +919,10 @@ async fn cutting_proxy(target: String, budget: usize, cut: Cut) -> String {
 // The proxy runs on the second worker while the CLI blocks the first.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_push_cut_at_random_points_resumes_where_it_stopped() {
-    let seed = seed();
-    eprintln!("cut seed: {seed} (CARTABLE_TEST_SEED={seed} replays it)");
-    let mut dice = Dice(seed);
+    let (seed, mut dice) = dice("cut");
     let (hub_env, hub) = hub().await;
     let file = tmp(&hub_env, "douar-1.satchel");
-    pack(
-        &hub_env,
-        &file,
-        &["--programme", "math-primary-5", "--school", "douar-1"],
-    );
+    pack(&hub_env, &file, MATH_FOR_DOUAR_1);
     let box_env = Env::new().await;
     let key = new_key(&box_env, "box", "statements/write,statements/read");
     let the_box = box_env.serve(&["--satchel", file.to_str().unwrap()]);
@@ -1001,16 +990,10 @@ async fn a_push_cut_at_random_points_resumes_where_it_stopped() {
 // The proxy runs on the second worker while the CLI blocks the first.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_box_online_fetches_only_the_blobs_it_lacks_and_resumes_a_cut_download() {
-    let seed = seed();
-    eprintln!("fetch seed: {seed} (CARTABLE_TEST_SEED={seed} replays it)");
-    let mut dice = Dice(seed);
+    let (_, mut dice) = dice("fetch");
     let (hub_env, hub) = hub().await;
     let v1 = tmp(&hub_env, "v1.satchel");
-    pack(
-        &hub_env,
-        &v1,
-        &["--programme", "math-primary-5", "--school", "douar-1"],
-    );
+    pack(&hub_env, &v1, MATH_FOR_DOUAR_1);
     let box_env = Env::new().await;
     let served = tmp(&box_env, "box.satchel");
     std::fs::copy(&v1, &served).unwrap();
@@ -1203,11 +1186,7 @@ async fn a_box_syncs_with_an_https_hub_it_can_verify_and_refuses_one_it_cannot()
         return;
     };
     let file = tmp(&hub_env, "douar-1.satchel");
-    pack(
-        &hub_env,
-        &file,
-        &["--programme", "math-primary-5", "--school", "douar-1"],
-    );
+    pack(&hub_env, &file, MATH_FOR_DOUAR_1);
     let box_env = Env::new().await;
     let key = new_key(&box_env, "box", "statements/write");
     let the_box = box_env.serve(&["--satchel", file.to_str().unwrap()]);
