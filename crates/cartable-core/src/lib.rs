@@ -8,6 +8,7 @@
 //! [`renditions`] for what the transcoder hands back.
 
 pub mod accounts;
+pub mod archive;
 pub mod catalog;
 pub mod enrolment;
 pub mod ids;

@@ -6,6 +6,7 @@
 //! `cartable_core::renditions`); [`playlist`] rewrites ffmpeg's media
 //! playlists to point at content-addressed blobs and writes master playlists.
 
+pub mod image;
 pub mod playlist;
 pub mod tool;
 pub mod transcode;

@@ -34,6 +34,7 @@
 //! text is its segments in order, `match` true for the words that matched.
 
 mod analysis;
+mod archive;
 mod columns;
 mod error;
 mod facets;
@@ -47,12 +48,13 @@ mod search;
 #[cfg(test)]
 mod tests;
 
+pub use archive::{ARCHIVE_FACET_VALUES, ArchiveFacets, ArchiveQuery, ArchiveResults, FacetCount};
 pub use error::{QueryError, SearchError};
 pub use facets::{Facets, MAX_FACET_VALUES};
 pub use highlight::Marked;
 pub use index::{Opened, SearchIndex};
 pub use query::MAX_QUERY_BYTES;
-pub use schema::{Doc, SCHEMA_VERSION};
+pub use schema::{ArchiveCard, ArchiveDoc, Doc, SCHEMA_VERSION};
 pub use search::{
     Hit, MAX_LIMIT, MAX_OFFSET, MAX_SUGGESTIONS, SearchQuery, SearchResults, Suggestion, TopIds,
 };

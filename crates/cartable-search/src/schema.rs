@@ -12,13 +12,13 @@
 use serde::{Deserialize, Serialize};
 use tantivy::TantivyDocument;
 use tantivy::schema::{
-    FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
 
 use crate::analysis::{FOLD, StemLang};
 
 /// The version of the schema and analyzers; see the module's comment.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The stored copy of each body text is cut to this many bytes: enough for
 /// a snippet, and it keeps the document store (read for every hit) small.
@@ -44,6 +44,36 @@ pub struct Doc {
     pub body: Vec<(String, String)>,
     /// (lang, text): level and subject names in every language, tags.
     pub keywords: Vec<(String, String)>,
+    /// An archive item's facets and card; `None` for other kinds.
+    pub archive: Option<ArchiveDoc>,
+}
+
+/// What the archive's faceted search knows of an item beyond its texts.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ArchiveDoc {
+    pub types: Vec<String>,
+    pub creators: Vec<String>,
+    pub subjects: Vec<String>,
+    /// Collection ids.
+    pub collections: Vec<String>,
+    /// The year the item was made: its decade is a facet, and date ranges
+    /// filter on it.
+    pub year: Option<i64>,
+    /// What a hit shows: a thumbnail, the date as written, the creators.
+    pub card: ArchiveCard,
+}
+
+/// The few things a result card of an archive item shows besides its
+/// title and snippet.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArchiveCard {
+    /// The thumbnail's blob hash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumbnail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub creators: Vec<String>,
 }
 
 /// What a hit shows, stored as JSON in the `stored` field.
@@ -56,6 +86,8 @@ pub(crate) struct Stored {
     pub(crate) subject: Option<String>,
     pub(crate) titles: Vec<(String, String)>,
     pub(crate) body: Vec<(String, String)>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) card: Option<ArchiveCard>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -69,7 +101,19 @@ pub(crate) struct Fields {
     pub(crate) all: Field,
     pub(crate) stem: [Field; 4],
     pub(crate) stored: Field,
+    /// The archive's facet fields, in the order of [`ARCHIVE_FACETS`].
+    pub(crate) archive: [Field; 5],
+    pub(crate) year: Field,
 }
+
+/// The archive's multi-valued facet fields.
+pub(crate) const ARCHIVE_FACETS: [&str; 5] = [
+    "a_type",
+    "a_creator",
+    "a_subject",
+    "a_collection",
+    "a_decade",
+];
 
 /// The names of the facet columns, in the order of [`crate::Facets`].
 pub(crate) const FACET_FIELDS: [&str; 4] = ["kind", "lang", "level", "subject"];
@@ -97,6 +141,8 @@ pub(crate) fn build() -> (Schema, Fields) {
         b.add_text_field(&name, text(l.tokenizer_name()))
     });
     let stored = b.add_text_field("stored", STORED);
+    let archive = ARCHIVE_FACETS.map(|name| b.add_text_field(name, STRING | FAST));
+    let year = b.add_i64_field("a_year", INDEXED | FAST);
     let fields = Fields {
         id,
         kind,
@@ -107,6 +153,8 @@ pub(crate) fn build() -> (Schema, Fields) {
         all,
         stem,
         stored,
+        archive,
+        year,
     };
     (b.build(), fields)
 }
@@ -124,6 +172,14 @@ impl Fields {
             all: f("all")?,
             stem: [f("stem_ar")?, f("stem_fr")?, f("stem_en")?, f("stem_tr")?],
             stored: f("stored")?,
+            archive: [
+                f(ARCHIVE_FACETS[0])?,
+                f(ARCHIVE_FACETS[1])?,
+                f(ARCHIVE_FACETS[2])?,
+                f(ARCHIVE_FACETS[3])?,
+                f(ARCHIVE_FACETS[4])?,
+            ],
+            year: f("a_year")?,
         })
     }
 
@@ -145,6 +201,22 @@ impl Fields {
         for (lang, text) in doc.body.iter().chain(&doc.keywords) {
             self.add_searchable(&mut d, lang, text);
         }
+        let card = doc.archive.map(|a| {
+            let decade = a.year.map(|y| format!("{}s", y.div_euclid(10) * 10));
+            let values = [&a.types, &a.creators, &a.subjects, &a.collections];
+            for (field, values) in self.archive.iter().zip(values) {
+                for v in values {
+                    d.add_text(*field, v);
+                }
+            }
+            if let Some(decade) = decade {
+                d.add_text(self.archive[4], decade);
+            }
+            if let Some(year) = a.year {
+                d.add_i64(self.year, year);
+            }
+            a.card
+        });
         let stored = Stored {
             id: doc.id,
             kind: doc.kind,
@@ -157,6 +229,7 @@ impl Fields {
                 .into_iter()
                 .map(|(l, t)| (l, cut(t, STORED_BODY_BYTES)))
                 .collect(),
+            card,
         };
         d.add_text(self.stored, serde_json::to_string(&stored)?);
         Ok(d)

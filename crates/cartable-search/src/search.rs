@@ -22,7 +22,7 @@ use crate::highlight::{Highlighter, Marked};
 use crate::index::{Inner, SearchIndex};
 use crate::pool;
 use crate::query::{self, Filters, QueryWord, Scope};
-use crate::schema::{Fields, Stored};
+use crate::schema::{ArchiveCard, Fields, Stored};
 
 /// At most this many hits per page.
 pub const MAX_LIMIT: usize = 100;
@@ -83,6 +83,9 @@ pub struct Hit {
     pub title: Marked,
     /// About 160 characters of the body around its first match.
     pub snippet: Marked,
+    /// Archive items: thumbnail, date and creators.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub card: Option<ArchiveCard>,
 }
 
 /// One suggestion as the user types.
@@ -152,7 +155,7 @@ impl SearchIndex {
     }
 }
 
-fn on_pool<T: Send + 'static>(
+pub(crate) fn on_pool<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, QueryError> + Send + 'static,
 ) -> Result<T, QueryError> {
     pool::run(f).unwrap_or(Err(QueryError::Index(SearchError::Fault)))
@@ -263,7 +266,11 @@ fn filters<'q>(fields: &Fields, q: &'q SearchQuery) -> Filters<'q> {
     ]
 }
 
-fn load(searcher: &Searcher, fields: &Fields, address: DocAddress) -> Result<Stored, QueryError> {
+pub(crate) fn load(
+    searcher: &Searcher,
+    fields: &Fields,
+    address: DocAddress,
+) -> Result<Stored, QueryError> {
     let doc: TantivyDocument = searcher.doc(address)?;
     let json = doc
         .get_first(fields.stored)
@@ -335,7 +342,13 @@ fn by_preference<'s>(
     out
 }
 
-fn hit(a: &mut Analyzers, h: &mut Highlighter<'_>, s: Stored, score: f32, display: &str) -> Hit {
+pub(crate) fn hit(
+    a: &mut Analyzers,
+    h: &mut Highlighter<'_>,
+    s: Stored,
+    score: f32,
+    display: &str,
+) -> Hit {
     let title = match by_preference(&s.titles, display, &s.lang).first() {
         Some((lang, text)) => h.mark(a, lang, text),
         None => Marked::default(),
@@ -350,6 +363,7 @@ fn hit(a: &mut Analyzers, h: &mut Highlighter<'_>, s: Stored, score: f32, displa
         score,
         title,
         snippet,
+        card: s.card,
     }
 }
 

@@ -45,6 +45,12 @@ const ENGINE_MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/0006_satchel.sql"),
         include_str!("../migrations/0006_satchel.sql"),
     ),
+    (
+        7,
+        "archive",
+        include_str!("../migrations/0007_archive.sql"),
+        include_str!("../migrations/0007_archive.sql"),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,6 +6,7 @@
 //! byte string by its BLAKE3 hash.
 
 pub mod accounts;
+pub mod archive;
 pub mod assignments;
 pub mod blobs;
 pub mod catalog;

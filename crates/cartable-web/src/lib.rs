@@ -6,6 +6,7 @@
 //! result. Start with [`router`], which lists every route.
 
 mod api;
+pub mod archive;
 pub mod auth;
 mod cache;
 mod error;
@@ -79,6 +80,10 @@ pub struct Settings {
     /// On a box serving a satchel: the box's name, which its records carry
     /// (marked offline in the hub's counts).
     pub satchel_box: Option<String>,
+    /// The archive's name and contact, as OAI-PMH Identify tells
+    /// harvesters.
+    pub archive_name: String,
+    pub archive_email: String,
 }
 
 pub type Shared = Arc<AppState>;
@@ -125,6 +130,7 @@ pub fn router(state: Shared) -> Router {
         .merge(
             api::router()
                 .merge(search::router())
+                .merge(archive::api_router())
                 .layer(CompressionLayer::new())
                 .layer(cached()),
         )
@@ -143,6 +149,7 @@ pub fn router(state: Shared) -> Router {
         .nest("/api/v1", api)
         .merge(pages)
         .layer(from_fn_with_state(state.clone(), auth::layer))
+        .merge(archive::router())
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics::render))
         .nest("/media", media::router())

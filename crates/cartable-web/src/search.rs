@@ -28,8 +28,8 @@ pub const POLL: Duration = Duration::from_secs(2);
 /// How far back each read looks past the last one, so a write whose
 /// transaction committed just after a read is not missed.
 const OVERLAP: i64 = 10;
-/// Kinds of document search knows; more come with the archive and library.
-const KINDS: [&str; 1] = ["capsule"];
+/// Kinds of document search knows; the library comes later.
+const KINDS: [&str; 2] = ["capsule", "archive"];
 const MAX_LIMIT: usize = 50;
 
 pub fn router() -> axum::Router<Shared> {
@@ -122,9 +122,12 @@ async fn search(
     let Query(params) = params.map_err(|e| ApiError::InvalidParameter(e.body_text()))?;
     let q = query(&state, params)?;
     let index = state.search.clone();
-    let results = tokio::task::spawn_blocking(move || index.search(&q))
+    let mut results = tokio::task::spawn_blocking(move || index.search(&q))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))??;
+    for h in &mut results.hits {
+        h.id = crate::archive::item_id(&h.id).to_owned();
+    }
     Ok(Json(results).into_response())
 }
 
@@ -209,6 +212,7 @@ pub async fn capsule_doc(blobs: &BlobStore, taxonomy: &Taxonomy, c: &Capsule) ->
         titles: pairs(&c.titles),
         body,
         keywords,
+        archive: None,
     }
 }
 
@@ -234,10 +238,17 @@ pub async fn rebuild(
 ) -> Result<usize, FollowError> {
     let start = cartable_store::now();
     let (capsules, _) = db.catalog_changes(i64::MIN).await?;
-    let mut docs = Vec::with_capacity(capsules.len());
+    let items = db.archive_changes(i64::MIN).await?;
+    let mut docs = Vec::with_capacity(capsules.len() + items.len());
     for c in &capsules {
         docs.push(capsule_doc(blobs, taxonomy, c).await);
     }
+    docs.extend(
+        items
+            .iter()
+            .filter(|s| !s.withdrawn())
+            .map(|s| crate::archive::archive_doc(&s.item)),
+    );
     let index = index.clone();
     Ok(tokio::task::spawn_blocking(move || index.rebuild(docs, start)).await??)
 }
@@ -260,11 +271,22 @@ async fn catch_up(state: &Shared, applied: &mut HashMap<String, i64>) -> Result<
             docs.push(capsule_doc(&state.blobs, &state.taxonomy, c).await);
         }
     }
-    let removed: Vec<String> = removals
+    let mut removed: Vec<String> = removals
         .into_iter()
         .filter(|(id, at)| applied.insert(format!("-{id}"), *at) != Some(*at))
         .map(|(id, _)| id)
         .collect();
+    for s in state.db.archive_changes(watermark - OVERLAP).await? {
+        let key = format!("{}{}", crate::archive::DOC_PREFIX, s.item.id);
+        if applied.insert(key.clone(), s.updated_at) == Some(s.updated_at) {
+            continue;
+        }
+        if s.withdrawn() {
+            removed.push(key);
+        } else {
+            docs.push(crate::archive::archive_doc(&s.item));
+        }
+    }
     applied.retain(|_, at| *at >= start - 2 * OVERLAP);
     if docs.is_empty() && removed.is_empty() {
         return Ok(());

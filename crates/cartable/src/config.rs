@@ -28,8 +28,6 @@ pub struct Config {
     pub log_level: String,
     /// Interface language when the browser states no preference: ar, fr or en.
     pub default_lang: String,
-    /// Whether session cookies say `Secure` (sent over HTTPS only). Set to
-    /// false on a box served over plain HTTP, or browsers drop them.
     /// Whether session cookies say `Secure`; when not set, true, except
     /// on a box serving a satchel, which classrooms reach over plain HTTP.
     pub secure_cookies: Option<bool>,
@@ -42,6 +40,10 @@ pub struct Config {
     /// The hub's ed25519 signing key (`cartable keys init` writes it);
     /// default `data_dir/keys/hub.key`.
     pub hub_key_file: Option<PathBuf>,
+    /// The archive's name and its archivists' address, which OAI-PMH
+    /// harvesters are told (Identify).
+    pub archive_name: String,
+    pub archive_email: String,
 }
 
 impl Default for Config {
@@ -60,6 +62,8 @@ impl Default for Config {
             search_dir: None,
             public_url: "http://localhost".into(),
             hub_key_file: None,
+            archive_name: "cartable archive".into(),
+            archive_email: "archive@example.org".into(),
         }
     }
 }

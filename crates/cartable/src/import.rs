@@ -63,11 +63,11 @@ struct Failure {
 }
 
 #[derive(Serialize)]
-struct Rejected {
-    file: String,
-    line: usize,
-    field: String,
-    message: String,
+pub struct Rejected {
+    pub file: String,
+    pub line: usize,
+    pub field: String,
+    pub message: String,
 }
 
 impl From<&Problem> for Rejected {
@@ -150,27 +150,13 @@ pub async fn run(app: App, args: Args) -> anyhow::Result<ExitCode> {
     problems.append(&mut more_problems);
     problems.sort_by_key(|p| p.line);
     report.rejected = problems.iter().map(Rejected::from).collect();
-    if !problems.is_empty() && !args.skip_bad {
-        if args.json {
-            println!("{}", serde_json::to_string_pretty(&report)?);
-        }
-        for p in &problems {
-            eprintln!("{p}");
-        }
-        eprintln!(
-            "nothing was imported: {} problem(s) in {}; fix them, or pass --skip-bad to import the good rows",
-            problems.len(),
-            args.manifest.display()
-        );
+    if !report_problems(&problems, &args.manifest, args.skip_bad, args.json, &report)? {
         return Ok(ExitCode::FAILURE);
-    }
-    for p in &problems {
-        eprintln!("skipped: {p}");
     }
     store_programmes(&app, &manifest.programmes).await?;
     let scratch = app.config.scratch_dir();
     clear_scratch(&scratch).await;
-    let progress = progress_bar(pending.len() as u64);
+    let progress = progress_bar(pending.len() as u64, "capsules, ETA {eta} — {msg}");
     let total = pending.len();
     let mut done = 0;
     let mut results = futures_util::stream::iter(pending)
@@ -286,17 +272,47 @@ async fn plan(
     Ok((pending, problems))
 }
 
-fn progress_bar(len: u64) -> ProgressBar {
+/// A progress bar on a terminal (hidden otherwise): `{bar} {pos}/{len}`
+/// then `tail`, an indicatif template.
+pub fn progress_bar(len: u64, tail: &str) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
-    if let Ok(style) =
-        ProgressStyle::with_template("{bar:30} {pos}/{len} capsules, ETA {eta} — {msg}")
-    {
+    if let Ok(style) = ProgressStyle::with_template(&format!("{{bar:30}} {{pos}}/{{len}} {tail}")) {
         bar.set_style(style);
     }
     bar
+}
+
+/// Says what is wrong with an import's rows. Without `skip_bad` and with
+/// problems, it prints them (and the report with `json`) and returns
+/// false: nothing is to be imported. Otherwise it lists the rows skipped.
+pub fn report_problems(
+    problems: &[Problem],
+    file: &Path,
+    skip_bad: bool,
+    json: bool,
+    report: &impl Serialize,
+) -> anyhow::Result<bool> {
+    if !problems.is_empty() && !skip_bad {
+        if json {
+            println!("{}", serde_json::to_string_pretty(report)?);
+        }
+        for p in problems {
+            eprintln!("{p}");
+        }
+        eprintln!(
+            "nothing was imported: {} problem(s) in {}; fix them, or pass --skip-bad to import the good rows",
+            problems.len(),
+            file.display()
+        );
+        return Ok(false);
+    }
+    for p in problems {
+        eprintln!("skipped: {p}");
+    }
+    Ok(true)
 }
 
 /// Removes what killed imports left in the scratch directory.

@@ -2,6 +2,7 @@
 //! the wiring of the library crates. Each subcommand lives in its own module.
 
 mod accounts;
+mod archive;
 mod config;
 mod demo;
 mod import;
@@ -85,6 +86,8 @@ enum SchoolCommand {
 enum ImportCommand {
     /// Import capsules from a CSV or JSON manifest and the media beside it.
     Capsules(import::Args),
+    /// Import archive items from a CSV export through a column mapping.
+    Archive(archive::Args),
 }
 
 #[derive(Subcommand)]
@@ -167,6 +170,9 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Serve(args) => serve::run(config, args).await,
         Command::Import(ImportCommand::Capsules(args)) => {
             import::run(App::open(config).await?, args).await
+        }
+        Command::Import(ImportCommand::Archive(args)) => {
+            archive::import(App::open(config).await?, args).await
         }
         Command::Media(MediaCommand::Transcode(args)) => import::transcode_command(args).await,
         Command::User(c) => accounts::user(App::open(config).await?, c).await,

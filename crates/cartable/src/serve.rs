@@ -59,6 +59,8 @@ pub async fn run(mut config: Config, args: Args) -> anyhow::Result<ExitCode> {
         secure_cookies: app.config.secure_cookies.unwrap_or(args.satchel.is_none()),
         public_url: app.config.public_url.clone(),
         satchel_box,
+        archive_name: app.config.archive_name.clone(),
+        archive_email: app.config.archive_email.clone(),
     };
     let state = AppState::new(
         app.db.clone(),

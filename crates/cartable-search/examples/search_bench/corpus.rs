@@ -199,6 +199,7 @@ fn capsule(i: usize) -> Doc {
             pair("fr", level_names.1.into()),
             pair("en", level_names.2.into()),
         ],
+        archive: None,
     }
 }
 
@@ -248,6 +249,7 @@ pub fn docs(capsules: usize, csv: &Path, rows: usize) -> Result<Vec<Doc>, Error>
             titles: vec![("en".into(), a.title)],
             body,
             keywords: Vec::new(),
+            archive: None,
         });
     }
     Ok(docs)

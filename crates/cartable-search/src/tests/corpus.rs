@@ -30,6 +30,7 @@ fn doc(
         titles: pairs(titles),
         body: pairs(body),
         keywords: pairs(keywords),
+        archive: None,
     }
 }
 

@@ -2,6 +2,7 @@
 //! small multilingual corpus of `corpus`. Unit tests of each module live
 //! beside it; everything is one test binary.
 
+mod archive;
 mod corpus;
 mod lifecycle;
 mod robustness;

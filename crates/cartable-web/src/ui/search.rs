@@ -155,7 +155,13 @@ pub async fn page(
         .hits
         .iter()
         .map(|h| HitView {
-            url: format!("/{code}/capsules/{}", h.id),
+            url: match h.kind.as_str() {
+                "archive" => format!(
+                    "/{code}/archive/items/{}",
+                    crate::auth::url_encode(crate::archive::item_id(&h.id))
+                ),
+                _ => format!("/{code}/capsules/{}", h.id),
+            },
             lang: h.lang.clone(),
             title: segments(&h.title),
             snippet: segments(&h.snippet),
