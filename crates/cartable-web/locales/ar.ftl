@@ -306,3 +306,88 @@ boxes-kind-push = إرسال عبر الشبكة
 boxes-kind-pull = استقبال عبر الشبكة
 boxes-kind-import = استيراد من ملف
 boxes-kind-export = تصدير إلى ملف
+
+## الأرشيف
+nav-archive = الأرشيف
+archive-title = أرشيف المدينة
+archive-search-legend = البحث في الأرشيف
+archive-search-label = كلمات
+archive-from = أُنجز من سنة
+archive-to = إلى سنة
+archive-count = { $count ->
+    [zero] لا وثيقة
+    [one] وثيقة واحدة
+    [two] وثيقتان
+    [few] { $count } وثائق
+    [many] { $count } وثيقة
+   *[other] { $count } وثيقة
+}
+archive-bad-filter = أحد عوامل التصفية غير صالح.
+archive-prev = الصفحة السابقة
+archive-collections = المجموعات
+archive-facet-type = النوع
+archive-facet-creator = المؤلف
+archive-facet-subject = الموضوع
+archive-facet-decade = العقد
+archive-facet-collection = المجموعة
+archive-facet-lang = اللغة
+archive-image-of = صورة
+archive-image-large = صورة أكبر
+archive-document = وثيقة
+archive-link = في موقع آخر
+archive-rights = الحقوق
+archive-identifier = الرمز
+archive-identifier-help = حروف وأرقام و . _ : - / — لا يمكن تغييره لاحقًا.
+archive-updated = آخر تعديل
+archive-reuse = إعادة الاستعمال
+archive-iiif = بيان IIIF (لعارضات الصور)
+archive-oai = سجل دبلن كور (OAI-PMH)
+archive-edit-link = تعديل (أمناء الأرشيف)
+archive-public-page = الصفحة العامة
+archive-edit-title = تعديل الوثيقة
+archive-new-title = وثيقة أرشيف جديدة
+archive-deleted = هذه الوثيقة محذوفة: يُبلَّغ الحاصدون بذلك. حفظها يعيدها.
+archive-not-saved = لم يُحفظ شيء:
+archive-saved = تم الحفظ.
+archive-values-lang = لغة القيم
+archive-values-help = رمز مثل ar أو fr أو en. قيمة واحدة في كل سطر؛ ابدأ السطر بـ ‎@fr‎ (أو رمز آخر) لقيمة بلغة أخرى.
+archive-year = سنة الإنجاز (للتواريخ والعقود)
+archive-rights-help = عنوان من rightsstatements.org أو creativecommons.org.
+archive-visibility = من يمكنه رؤيتها
+archive-visibility-public = الجميع
+archive-visibility-staff = موظفو الأرشيف فقط
+archive-media = الوسائط
+archive-remove = إزالة
+archive-save = حفظ
+archive-upload = إضافة ملف
+archive-upload-file = صورة (JPEG، PNG) أو وثيقة PDF أو صوت أو فيديو
+archive-upload-button = إرسال
+archive-upload-none = اختر ملفًا لإرساله.
+archive-upload-kind = يقبل الأرشيف صور JPEG وPNG ووثائق PDF والصوت والفيديو
+archive-delete = حذف هذه الوثيقة
+archive-history = السجل
+archive-version = النسخة
+archive-new-collection = مجموعة جديدة
+archive-collection-title = العنوان
+archive-collection-description = الوصف
+archive-collection-create = إنشاء المجموعة
+dc-title = العنوان
+dc-creator = المؤلف
+dc-subject = الموضوع
+dc-description = الوصف
+dc-publisher = الناشر
+dc-contributor = المساهم
+dc-date = التاريخ
+dc-type = النوع
+dc-format = الشكل
+dc-identifier = المعرّف
+dc-source = المصدر
+dc-language = اللغة
+dc-relation = العلاقة
+dc-coverage = التغطية
+dc-rights = الحقوق
+dcterms-created = تاريخ الإنجاز
+dcterms-extent = المقاسات
+dcterms-spatial = المكان
+dcterms-temporal = الفترة
+dcterms-isPartOf = جزء من

@@ -69,6 +69,10 @@ pub struct Editors;
 impl Roles for Editors {
     const ALLOWED: &'static [Role] = &[Role::Editor, Role::Admin];
 }
+pub struct Archivists;
+impl Roles for Archivists {
+    const ALLOWED: &'static [Role] = &[Role::Archivist, Role::Editor, Role::Admin];
+}
 pub struct Admins;
 impl Roles for Admins {
     const ALLOWED: &'static [Role] = &[Role::Admin];
@@ -286,27 +290,46 @@ async fn check_csrf(request: Request, expected: Option<&str>) -> Result<Request,
             Err(())
         };
     }
-    let is_form = headers
+    let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
-        return Err(());
-    }
+        .unwrap_or_default()
+        .to_owned();
     let (parts, body) = request.into_parts();
-    let bytes = axum::body::to_bytes(body, FORM_LIMIT)
-        .await
-        .map_err(|_| ())?;
-    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).map_err(|_| ())?;
-    let given = fields
-        .iter()
-        .find(|(k, _)| k == CSRF_FIELD)
-        .map(|(_, v)| v.as_str())
-        .ok_or(())?;
-    if !same_secret(given, expected) {
+    let given = if content_type.starts_with("application/x-www-form-urlencoded") {
+        let bytes = axum::body::to_bytes(body, FORM_LIMIT)
+            .await
+            .map_err(|_| ())?;
+        let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).map_err(|_| ())?;
+        let given = fields
+            .into_iter()
+            .find(|(k, _)| k == CSRF_FIELD)
+            .map(|(_, v)| v)
+            .ok_or(())?;
+        (given, bytes)
+    } else if content_type.starts_with("multipart/form-data") {
+        // Uploads from the archive's edit page: the token is a form field.
+        let bytes = axum::body::to_bytes(body, crate::ui::MAX_UPLOAD + FORM_LIMIT)
+            .await
+            .map_err(|_| ())?;
+        let boundary = crate::xapi::multipart::boundary(&content_type).ok_or(())?;
+        let given = crate::xapi::multipart::parse(&boundary, &bytes)
+            .map_err(|_| ())?
+            .into_iter()
+            .find(|p| {
+                p.header("content-disposition")
+                    .is_some_and(|d| d.contains("name=\"csrf\""))
+            })
+            .map(|p| String::from_utf8_lossy(&p.body).trim().to_owned())
+            .ok_or(())?;
+        (given, bytes)
+    } else {
+        return Err(());
+    };
+    if !same_secret(&given.0, expected) {
         return Err(());
     }
-    Ok(Request::from_parts(parts, Body::from(bytes)))
+    Ok(Request::from_parts(parts, Body::from(given.1)))
 }
 
 fn base_cookie(name: &'static str, value: String, secure: bool) -> Cookie<'static> {

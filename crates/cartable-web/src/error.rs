@@ -36,6 +36,10 @@ impl ApiError {
         self.parts().2
     }
 
+    pub fn status(&self) -> StatusCode {
+        self.parts().0
+    }
+
     fn parts(&self) -> (StatusCode, &'static str, String) {
         match self {
             ApiError::NotFound(what) => (

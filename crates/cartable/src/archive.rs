@@ -13,7 +13,7 @@ use crate::App;
 use crate::import::{Rejected, progress_bar, report_problems};
 use anyhow::Context;
 use cartable_core::archive::{
-    Collection, Derivative, Item, Mapping, Media, MediaKind, MediaRef, Row, collection_id,
+    Collection, Item, Mapping, Media, MediaKind, MediaRef, Row, collection_id,
 };
 use cartable_core::manifest::Problem;
 use cartable_store::archive::Written;
@@ -339,37 +339,8 @@ pub async fn import_media(
     let bytes = tokio::fs::read(&file)
         .await
         .with_context(|| format!("cannot read {}", file.display()))?;
-    stored_media(app, name, kind, bytes).await.map(Some)
-}
-
-/// Stores a media file's bytes, with an image's derivatives.
-pub async fn stored_media(
-    app: &App,
-    name: String,
-    kind: MediaKind,
-    bytes: Vec<u8>,
-) -> anyhow::Result<Media> {
-    let mut derivatives = vec![];
-    if kind == MediaKind::Image {
-        let source = bytes.clone();
-        let made = tokio::task::spawn_blocking(move || cartable_media::image::derivatives(&source))
-            .await?
-            .with_context(|| name.clone())?;
-        for d in made {
-            let hash = app.blobs.put_bytes(d.jpeg.into()).await?;
-            derivatives.push(Derivative {
-                hash: hash.to_string(),
-                width: d.width,
-                height: d.height,
-            });
-        }
-    }
-    let hash = app.blobs.put_bytes(bytes.into()).await?;
-    Ok(Media {
-        kind,
-        name,
-        hash: Some(hash.to_string()),
-        derivatives,
-        capsule: None,
-    })
+    cartable_web::archive::store_media(&app.blobs, name.clone(), kind, bytes.into())
+        .await
+        .map(Some)
+        .map_err(|e| anyhow::anyhow!("{name}: {e}"))
 }

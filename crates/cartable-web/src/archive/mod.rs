@@ -69,6 +69,43 @@ pub fn archive_doc(item: &Item) -> Doc {
     }
 }
 
+/// Stores a media file of an item, with an image's thumbnail, medium and
+/// large derivatives; the message says why an image was refused.
+pub async fn store_media(
+    blobs: &cartable_store::BlobStore,
+    name: String,
+    kind: cartable_core::archive::MediaKind,
+    bytes: axum::body::Bytes,
+) -> Result<cartable_core::archive::Media, String> {
+    let mut derivatives = vec![];
+    if kind == cartable_core::archive::MediaKind::Image {
+        let source = bytes.clone();
+        let made = tokio::task::spawn_blocking(move || cartable_media::image::derivatives(&source))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+        for d in made {
+            let hash = blobs
+                .put_bytes(d.jpeg.into())
+                .await
+                .map_err(|e| e.to_string())?;
+            derivatives.push(cartable_core::archive::Derivative {
+                hash: hash.to_string(),
+                width: d.width,
+                height: d.height,
+            });
+        }
+    }
+    let hash = blobs.put_bytes(bytes).await.map_err(|e| e.to_string())?;
+    Ok(cartable_core::archive::Media {
+        kind,
+        name,
+        hash: Some(hash.to_string()),
+        derivatives,
+        capsule: None,
+    })
+}
+
 /// The prefix of archive items' ids in the search index.
 pub const DOC_PREFIX: &str = "archive:";
 

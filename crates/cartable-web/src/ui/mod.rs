@@ -8,6 +8,7 @@
 
 mod account;
 mod admin;
+mod archive;
 mod boxes;
 mod charts;
 mod dashboard;
@@ -29,6 +30,8 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use view::Page;
 
+pub use archive::MAX_UPLOAD;
+
 pub fn router() -> Router<Shared> {
     Router::new()
         .route("/", get(root))
@@ -45,6 +48,9 @@ pub fn router() -> Router<Shared> {
         .route("/{lang}/programmes/{id}", get(learn::programme))
         .route("/{lang}/capsules/{id}", get(learn::capsule))
         .route("/{lang}/search", get(search::page))
+        .route("/{lang}/archive", get(archive::home))
+        .route("/{lang}/archive/collections/{id}", get(archive::collection))
+        .route("/{lang}/archive/items/{id}", get(archive::item))
         .fallback(not_found_anywhere)
 }
 
@@ -68,6 +74,24 @@ pub fn personal_router() -> Router<Shared> {
         .route(
             "/{lang}/account/tokens/{id}/revoke",
             post(account::revoke_token),
+        )
+        .route(
+            "/{lang}/archive/new",
+            get(archive::new_form).post(archive::create),
+        )
+        .route(
+            "/{lang}/archive/collections",
+            post(archive::create_collection),
+        )
+        .route(
+            "/{lang}/archive/items/{id}/edit",
+            get(archive::edit_form).post(archive::update),
+        )
+        .route(
+            "/{lang}/archive/items/{id}/media",
+            post(archive::upload).layer(axum::extract::DefaultBodyLimit::max(
+                archive::MAX_UPLOAD + 1024 * 1024,
+            )),
         )
         .route("/{lang}/admin", get(admin::admin))
         .route("/{lang}/admin/boxes", get(boxes::admin))

@@ -11,7 +11,7 @@
 mod client;
 mod documents;
 mod error;
-mod multipart;
+pub(crate) mod multipart;
 mod statements;
 mod tally;
 mod writer;
