@@ -352,6 +352,7 @@ archive-saved = تم الحفظ.
 archive-values-lang = لغة القيم
 archive-values-help = رمز مثل ar أو fr أو en. قيمة واحدة في كل سطر؛ ابدأ السطر بـ ‎@fr‎ (أو رمز آخر) لقيمة بلغة أخرى.
 archive-year = سنة الإنجاز (للتواريخ والعقود)
+archive-rights-uri = بيان الحقوق
 archive-rights-help = عنوان من rightsstatements.org أو creativecommons.org.
 archive-visibility = من يمكنه رؤيتها
 archive-visibility-public = الجميع

@@ -332,6 +332,7 @@ archive-saved = Saved.
 archive-values-lang = Language of the values
 archive-values-help = A code such as fr, ar, en. One value per line; begin a line with @ar (or another code) for a value in another language.
 archive-year = Year made (for dates and decades)
+archive-rights-uri = Rights statement
 archive-rights-help = A rightsstatements.org or creativecommons.org address.
 archive-visibility = Who can see it
 archive-visibility-public = Everyone

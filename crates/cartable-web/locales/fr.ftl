@@ -332,6 +332,7 @@ archive-saved = Enregistré.
 archive-values-lang = Langue des valeurs
 archive-values-help = Un code comme fr, ar, en. Une valeur par ligne ; commencez une ligne par @ar (ou un autre code) pour une valeur dans une autre langue.
 archive-year = Année de création (pour les dates et décennies)
+archive-rights-uri = Statut des droits
 archive-rights-help = Une adresse rightsstatements.org ou creativecommons.org.
 archive-visibility = Qui peut le voir
 archive-visibility-public = Tout le monde

@@ -10,6 +10,7 @@
 
 mod accounts;
 mod api;
+mod archive;
 mod browser;
 mod demo;
 mod import;
