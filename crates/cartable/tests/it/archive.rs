@@ -439,7 +439,7 @@ element = "media"
 
 /// A city's own small export: `n` rows, the first with an image and a PDF
 /// beside the CSV, one naming a file that is not there.
-fn small_archive(dir: &Path, n: usize) -> (PathBuf, PathBuf) {
+pub fn small_archive(dir: &Path, n: usize) -> (PathBuf, PathBuf) {
     std::fs::write(dir.join("plan.png"), png(1800, 1200)).unwrap();
     std::fs::write(dir.join("note.pdf"), b"%PDF-1.4\n%%EOF\n").unwrap();
     let mut w = csv::Writer::from_path(dir.join("items.csv")).unwrap();
@@ -538,7 +538,10 @@ async fn bad_exports_and_bad_mappings_are_named_and_write_nothing() {
         err.contains("bad.csv:3: cote: the identifier \"MS 1\" may hold only"),
         "{err}"
     );
-    assert!(err.contains("bad.csv:4: titre, titre_ar: no title"), "{err}");
+    assert!(
+        err.contains("bad.csv:4: titre, titre_ar: no title"),
+        "{err}"
+    );
     assert!(
         err.contains("bad.csv:7: cote: the identifier \"MS-3\" is already on line 5"),
         "{err}"

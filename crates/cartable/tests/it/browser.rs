@@ -195,3 +195,44 @@ async fn viewing_is_recorded_and_resumes_in_another_browser() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn the_archive_in_chromium_with_the_keyboard_and_axe() {
+    if !browser_ready() {
+        return;
+    }
+    let env = Env::new().await;
+    let (csv, mapping) = crate::archive::small_archive(env.dir.path(), 30);
+    crate::accounts::cli(
+        &env,
+        &[
+            "import",
+            "archive",
+            csv.to_str().unwrap(),
+            "--mapping",
+            mapping.to_str().unwrap(),
+        ],
+    );
+    crate::accounts::add_user(&env, "nadia", "archivist", "registre-1912");
+    let mut cmd = env.command();
+    cmd.env("CARTABLE_SECURE_COOKIES", "false")
+        .args(["serve", "--listen", "127.0.0.1:0"]);
+    let server = crate::support::Server::start(cmd);
+    // The index is built at start: wait until it holds the items.
+    for _ in 0..100 {
+        if server.json("/api/v1/archive/search?limit=1").await["total"] == 30 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    run_script(
+        "archive.mjs",
+        vec![
+            server.url.clone(),
+            "MS-0".into(),
+            "nadia".into(),
+            "registre-1912".into(),
+        ],
+    )
+    .await;
+}
