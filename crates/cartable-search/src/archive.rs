@@ -16,11 +16,11 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader, Term};
 
 use crate::analysis;
+use crate::columns::{ColumnCache, Columns};
 use crate::error::QueryError;
 use crate::highlight::Highlighter;
 use crate::index::{Inner, SearchIndex};
 use crate::query::{self, Scope};
-use crate::schema::ARCHIVE_FACETS;
 use crate::search::{Hit, MAX_LIMIT, MAX_OFFSET, hit, load, on_pool};
 
 /// A search of the archive. Empty filter values mean no filter.
@@ -150,7 +150,8 @@ fn search(
     let top = TopDocs::with_limit(limit.max(1))
         .and_offset(q.offset.min(MAX_OFFSET))
         .order_by_score();
-    let (top, total, facets) = searcher.search(&query, &(top, Count, ArchiveFacetCollector))?;
+    let (top, total, facets) =
+        searcher.search(&query, &(top, Count, ArchiveFacetCollector(&inner.columns)))?;
     let mut highlighter = Highlighter::new(&words);
     let hits = analysis::with(|a| {
         top.into_iter()
@@ -170,27 +171,62 @@ fn search(
 
 /// Counts the values of the archive's facet columns (and `lang`) over the
 /// matching documents. The columns are multi-valued: an item with two
-/// creators counts once for each.
-struct ArchiveFacetCollector;
+/// creators counts once for each. Columns and their values come from the
+/// index's per-segment cache.
+struct ArchiveFacetCollector<'a>(&'a ColumnCache);
 
-/// The facet columns in the order of [`ArchiveFacets`]' fields.
-const COLUMNS: [&str; 6] = [
-    ARCHIVE_FACETS[0],
-    ARCHIVE_FACETS[1],
-    ARCHIVE_FACETS[2],
-    ARCHIVE_FACETS[3],
-    ARCHIVE_FACETS[4],
-    "lang",
-];
+/// How many facets are counted: the five archive columns, then `lang`.
+const COUNTED: usize = 6;
 
 struct ArchiveSegment {
-    columns: Vec<Option<StrColumn>>,
+    cached: Arc<Columns>,
     counts: Vec<Vec<u64>>,
+    /// Documents not yet counted: each column is read a batch at a time,
+    /// its row ids and values in bulk, which costs a fraction of reading
+    /// document by document.
+    docs: Vec<DocId>,
+    rows: Vec<u32>,
+    docs_out: Vec<DocId>,
+    ords: Vec<u64>,
+}
+
+/// Documents per batch.
+const BATCH: usize = 256;
+
+impl ArchiveSegment {
+    /// Facet `i`'s column: an archive column, then `lang`.
+    fn column(cached: &Columns, i: usize) -> Option<&StrColumn> {
+        match i {
+            5 => cached.facets[1].as_ref(),
+            i => cached.archive.get(i)?.as_ref(),
+        }
+    }
+
+    fn flush(&mut self) {
+        for (i, counts) in self.counts.iter_mut().enumerate() {
+            let Some(column) = ArchiveSegment::column(&self.cached, i) else {
+                continue;
+            };
+            let ords = column.ords();
+            self.rows.clear();
+            self.docs_out.clear();
+            ords.row_ids_for_docs(&self.docs, &mut self.docs_out, &mut self.rows);
+            self.ords.clear();
+            self.ords.resize(self.rows.len(), 0);
+            ords.values.get_vals(&self.rows, &mut self.ords);
+            for ord in &self.ords {
+                if let Some(n) = counts.get_mut(*ord as usize) {
+                    *n += 1;
+                }
+            }
+        }
+        self.docs.clear();
+    }
 }
 
 type SegmentFruit = Vec<Vec<(Arc<str>, u64)>>;
 
-impl Collector for ArchiveFacetCollector {
+impl Collector for ArchiveFacetCollector<'_> {
     type Fruit = ArchiveFacets;
     type Child = ArchiveSegment;
 
@@ -199,16 +235,18 @@ impl Collector for ArchiveFacetCollector {
         _: SegmentOrdinal,
         segment: &SegmentReader,
     ) -> tantivy::Result<ArchiveSegment> {
-        let fast = segment.fast_fields();
-        let columns = COLUMNS
-            .iter()
-            .map(|name| fast.str(name))
-            .collect::<tantivy::Result<Vec<_>>>()?;
-        let counts = columns
-            .iter()
-            .map(|c| vec![0; c.as_ref().map_or(0, |c| c.num_terms())])
+        let cached = self.0.get(segment)?;
+        let counts = (0..COUNTED)
+            .map(|i| vec![0; ArchiveSegment::column(&cached, i).map_or(0, |c| c.num_terms())])
             .collect();
-        Ok(ArchiveSegment { columns, counts })
+        Ok(ArchiveSegment {
+            cached,
+            counts,
+            docs: Vec::with_capacity(BATCH),
+            rows: Vec::with_capacity(BATCH),
+            docs_out: Vec::with_capacity(BATCH),
+            ords: Vec::with_capacity(BATCH),
+        })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -217,7 +255,7 @@ impl Collector for ArchiveFacetCollector {
 
     fn merge_fruits(&self, segments: Vec<SegmentFruit>) -> tantivy::Result<ArchiveFacets> {
         let mut merged: Vec<std::collections::HashMap<Arc<str>, u64>> =
-            vec![Default::default(); COLUMNS.len()];
+            vec![Default::default(); COUNTED];
         for segment in segments {
             for (i, counts) in segment.into_iter().enumerate() {
                 for (value, n) in counts {
@@ -252,24 +290,20 @@ impl SegmentCollector for ArchiveSegment {
     type Fruit = SegmentFruit;
 
     fn collect(&mut self, doc: DocId, _: Score) {
-        for (column, counts) in self.columns.iter().zip(self.counts.iter_mut()) {
-            let Some(column) = column else { continue };
-            for ord in column.term_ords(doc) {
-                if let Some(n) = counts.get_mut(ord as usize) {
-                    *n += 1;
-                }
-            }
+        self.docs.push(doc);
+        if self.docs.len() == BATCH {
+            self.flush();
         }
     }
 
-    fn harvest(self) -> SegmentFruit {
+    fn harvest(mut self) -> SegmentFruit {
+        self.flush();
         let mut out = vec![];
-        for (column, counts) in self.columns.iter().zip(self.counts) {
-            let mut found: Vec<(u64, u64)> = counts
+        for (i, counts) in std::mem::take(&mut self.counts).into_iter().enumerate() {
+            let mut found: Vec<(usize, u64)> = counts
                 .into_iter()
                 .enumerate()
                 .filter(|(_, n)| *n > 0)
-                .map(|(ord, n)| (ord as u64, n))
                 .collect();
             // Keep the most frequent of each segment; exact for every value
             // among them in each segment (see `facets` for the same rule).
@@ -277,21 +311,22 @@ impl SegmentCollector for ArchiveSegment {
                 found.select_nth_unstable_by(4 * ARCHIVE_FACET_VALUES, |a, b| b.1.cmp(&a.1));
                 found.truncate(4 * ARCHIVE_FACET_VALUES);
             }
-            found.sort_unstable();
-            let mut values = Vec::with_capacity(found.len());
-            if let Some(column) = column {
-                let ords: Vec<u64> = found.iter().map(|f| f.0).collect();
-                let mut counts = found.iter().map(|f| f.1);
-                let read = column.dictionary().sorted_ords_to_term_cb(&ords, |bytes| {
-                    if let Some(n) = counts.next() {
-                        values.push((Arc::from(String::from_utf8_lossy(bytes)), n));
-                    }
-                });
-                if let Err(e) = read {
+            let values = match i {
+                5 => self.cached.facet_values(1),
+                i => self.cached.archive_values(i),
+            };
+            match values {
+                Ok(values) => out.push(
+                    found
+                        .iter()
+                        .filter_map(|&(ord, n)| Some((values.get(ord)?.clone(), n)))
+                        .collect(),
+                ),
+                Err(e) => {
                     tracing::warn!(error = %e, "search index: archive facet values unreadable");
+                    out.push(vec![]);
                 }
             }
-            out.push(values);
         }
         out
     }

@@ -1,5 +1,5 @@
-//! The string fast columns (`id` and the four facet fields) of each segment,
-//! opened once and kept.
+//! The string fast columns (`id`, the four facet fields and the archive's
+//! five) of each segment, opened once and kept.
 //!
 //! Opening a string column parses its dictionary's index: done for every
 //! query, it cost as much as the search itself. Segments never change, so a
@@ -13,7 +13,7 @@ use tantivy::columnar::StrColumn;
 use tantivy::index::SegmentId;
 use tantivy::{Searcher, SegmentReader};
 
-use crate::schema::FACET_FIELDS;
+use crate::schema::{ARCHIVE_FACETS, FACET_FIELDS};
 
 /// One segment's string columns (None where no document has a value).
 pub(crate) struct Columns {
@@ -24,23 +24,45 @@ pub(crate) struct Columns {
     /// ordinals of every query's counts into strings reads the dictionary
     /// again and again otherwise.
     values: [OnceLock<Vec<Arc<str>>>; 4],
+    /// The archive's facet columns, in the order of [`ARCHIVE_FACETS`].
+    pub(crate) archive: [Option<StrColumn>; 5],
+    archive_values: [OnceLock<Vec<Arc<str>>>; 5],
+}
+
+/// A column's values by ordinal, read once into `cell`.
+fn values_of<'a>(
+    column: Option<&StrColumn>,
+    cell: &'a OnceLock<Vec<Arc<str>>>,
+) -> std::io::Result<&'a [Arc<str>]> {
+    let Some(column) = column else {
+        return Ok(&[]);
+    };
+    if let Some(values) = cell.get() {
+        return Ok(values);
+    }
+    let mut values = Vec::with_capacity(column.num_terms());
+    let mut stream = column.dictionary().stream()?;
+    while stream.advance() {
+        values.push(Arc::from(String::from_utf8_lossy(stream.key())));
+    }
+    Ok(cell.get_or_init(|| values))
 }
 
 impl Columns {
     /// The values of facet `i` (of [`FACET_FIELDS`]), by ordinal.
     pub(crate) fn facet_values(&self, i: usize) -> std::io::Result<&[Arc<str>]> {
-        let (Some(Some(column)), Some(cell)) = (self.facets.get(i), self.values.get(i)) else {
-            return Ok(&[]);
-        };
-        if let Some(values) = cell.get() {
-            return Ok(values);
+        match (self.facets.get(i), self.values.get(i)) {
+            (Some(column), Some(cell)) => values_of(column.as_ref(), cell),
+            _ => Ok(&[]),
         }
-        let mut values = Vec::with_capacity(column.num_terms());
-        let mut stream = column.dictionary().stream()?;
-        while stream.advance() {
-            values.push(Arc::from(String::from_utf8_lossy(stream.key())));
+    }
+
+    /// The values of archive facet `i` (of [`ARCHIVE_FACETS`]), by ordinal.
+    pub(crate) fn archive_values(&self, i: usize) -> std::io::Result<&[Arc<str>]> {
+        match (self.archive.get(i), self.archive_values.get(i)) {
+            (Some(column), Some(cell)) => values_of(column.as_ref(), cell),
+            _ => Ok(&[]),
         }
-        Ok(cell.get_or_init(|| values))
     }
 }
 
@@ -63,10 +85,16 @@ impl ColumnCache {
         for (column, name) in facets.iter_mut().zip(FACET_FIELDS) {
             *column = fast.str(name)?;
         }
+        let mut archive = [None, None, None, None, None];
+        for (column, name) in archive.iter_mut().zip(ARCHIVE_FACETS) {
+            *column = fast.str(name)?;
+        }
         let columns = Arc::new(Columns {
             id: fast.str("id")?,
             facets,
             values: Default::default(),
+            archive,
+            archive_values: Default::default(),
         });
         self.0
             .lock()
