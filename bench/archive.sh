@@ -20,7 +20,7 @@
 # Run:      bench/archive.sh
 # Needs:    cargo, wrk, nginx, /usr/bin/time, and a Python with sickle (PYTHON,
 #           default ~/.cache/cartable-py/bin/python, which .ci/run makes)
-# Settings: RUNS (3), CLIENTS (64), SECONDS (15, each wrk run),
+# Settings: RUNS (3), CLIENTS (64), WRK_SECONDS (15, each wrk run),
 #           MIX_SECONDS (20, each in-process mix), TATE_CSV,
 #           CARGO_TARGET_DIR (honoured by the build)
 # Every load is bounded in time; only 127.0.0.1 is a target.
@@ -31,7 +31,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 source "$ROOT/bench/lib.sh"
 RUNS=${RUNS:-3}
 CLIENTS=${CLIENTS:-64}
-SECONDS_EACH=${SECONDS:-15}
+SECONDS_EACH=${WRK_SECONDS:-15}
 export MIX_SECONDS=${MIX_SECONDS:-20}
 TATE_CSV=${TATE_CSV:-$ROOT/../shared/data/tate-artworks.csv}
 PYTHON=${PYTHON:-$HOME/.cache/cartable-py/bin/python}
@@ -73,7 +73,7 @@ CLIENTS=$CLIENTS TATE_CSV=$TATE_CSV "$TARGET/release/examples/archive_bench" >"$
 log "faceted search over HTTP"
 start_cartable "$WORK/data" 600
 for _ in $(seq 600); do
-  total=$(curl -s "$URL/api/v1/archive/search?limit=1" | grep -o '"total":[0-9]*' | cut -d: -f2)
+  total=$(curl -s "$URL/api/v1/archive/search?limit=1" | grep -o '"total":[0-9]*' | cut -d: -f2 || true)
   [[ "$total" == 69202 ]] && break
   sleep 0.5
 done
@@ -94,7 +94,10 @@ harvest_cpu=$(awk -v a="$cpu0" -v b="$cpu1" -v t="$CLK_TCK" 'BEGIN {printf "%.1f
 pages=$("$PYTHON" "$ROOT/bench/archive-helper.py" save "$URL/oai" "$WORK/pages")
 port=$((20000 + RANDOM % 20000))
 mkdir -p "$WORK/nginx"
+NGINX_USER=""
+[[ $(id -u) == 0 ]] && NGINX_USER="user root;"
 cat >"$WORK/nginx/nginx.conf" <<CONF
+$NGINX_USER
 worker_processes 1;
 pid $WORK/nginx/nginx.pid;
 error_log $WORK/nginx/error.log;
@@ -125,7 +128,7 @@ stop_pids "$CARTABLE_PID" "$NGINX_PID"
   echo
   echo "$DATE · $CPU · load $LOAD · $(cartable_version) · wrk $(wrk_version)"
   echo
-  echo "Command: \`bench/archive.sh\` (RUNS=$RUNS, CLIENTS=$CLIENTS, SECONDS=$SECONDS_EACH, MIX_SECONDS=$MIX_SECONDS)."
+  echo "Command: \`bench/archive.sh\` (RUNS=$RUNS, CLIENTS=$CLIENTS, WRK_SECONDS=$SECONDS_EACH, MIX_SECONDS=$MIX_SECONDS)."
   echo
   echo "## Import of 69,202 Tate rows (metadata only), median of $RUNS"
   echo

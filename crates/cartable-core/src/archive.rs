@@ -180,7 +180,7 @@ pub const MEDIUM: u32 = 800;
 pub const LARGE: u32 = 1600;
 
 /// A media file of an item.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Media {
     pub kind: MediaKind,
     /// The file's name as given, or the remote URL for a link.
@@ -192,13 +192,15 @@ pub struct Media {
     /// than the original is not made.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub derivatives: Vec<Derivative>,
-    /// Audio and video: the capsule that plays it.
+    /// Audio and video imported on the command line: the renditions the
+    /// capsule pipeline made (HLS, progressive MP4, audio only). Files
+    /// uploaded from the edit page are played as given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub capsule: Option<String>,
+    pub renditions: Option<crate::catalog::StoredMedia>,
 }
 
 /// An archive item as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Item {
     pub id: String,
     pub values: Vec<Value>,

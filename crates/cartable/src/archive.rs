@@ -322,7 +322,7 @@ pub async fn import_media(
                 name: url.clone(),
                 hash: None,
                 derivatives: vec![],
-                capsule: None,
+                renditions: None,
             }));
         }
         MediaRef::File(f) => base.join(f),
@@ -335,6 +335,22 @@ pub async fn import_media(
     };
     if !file.is_file() {
         return Ok(None);
+    }
+    if matches!(kind, MediaKind::Audio | MediaKind::Video) {
+        // Through the capsule pipeline: the same ladder, HLS and downloads.
+        let (original, _) = app.blobs.put_file(&file).await?;
+        let hash = original.to_string();
+        let scratch = app.config.scratch_dir();
+        let renditions = crate::import::transcoded(app, &scratch, &file, &hash, "archive")
+            .await
+            .with_context(|| name.clone())?;
+        return Ok(Some(Media {
+            kind,
+            name,
+            hash: Some(hash),
+            derivatives: vec![],
+            renditions: Some(renditions),
+        }));
     }
     let bytes = tokio::fs::read(&file)
         .await

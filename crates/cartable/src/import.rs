@@ -325,22 +325,32 @@ async fn import_one(app: &App, scratch: &Path, p: &Pending) -> anyhow::Result<()
     let media = match (&entry.media, &p.source_hash) {
         (MediaSource::Transcoded { dir, set }, _) => ingest(app, dir, set).await?,
         (MediaSource::File(source), Some(hash)) => {
-            match app.db.cached_transcode(hash, LADDER_VERSION).await? {
-                Some(media) => media,
-                None => {
-                    let out = scratch.join(format!("{}-{}", entry.id, &hash[..16]));
-                    let set = cartable_media::transcode(source, &out, &TranscodeOptions::default())
-                        .await?;
-                    let media = ingest(app, &out, &set).await?;
-                    app.db.put_transcode(hash, LADDER_VERSION, &media).await?;
-                    let _ = tokio::fs::remove_dir_all(&out).await;
-                    media
-                }
-            }
+            transcoded(app, scratch, source, hash, entry.id.as_str()).await?
         }
         (MediaSource::File(_), None) => anyhow::bail!("the source was not hashed"),
     };
     store_entry(app, entry, media, &p.fingerprint).await
+}
+
+/// The renditions of `source` (whose BLAKE3 is `hash`): from the transcode
+/// cache, or transcoded into the scratch directory (`label` names its
+/// folder there) and stored as blobs.
+pub async fn transcoded(
+    app: &App,
+    scratch: &Path,
+    source: &Path,
+    hash: &str,
+    label: &str,
+) -> anyhow::Result<StoredMedia> {
+    if let Some(media) = app.db.cached_transcode(hash, LADDER_VERSION).await? {
+        return Ok(media);
+    }
+    let out = scratch.join(format!("{label}-{}", &hash[..16]));
+    let set = cartable_media::transcode(source, &out, &TranscodeOptions::default()).await?;
+    let media = ingest(app, &out, &set).await?;
+    app.db.put_transcode(hash, LADDER_VERSION, &media).await?;
+    let _ = tokio::fs::remove_dir_all(&out).await;
+    Ok(media)
 }
 
 pub async fn store_programmes(app: &App, programmes: &[ProgrammeEntry]) -> anyhow::Result<()> {

@@ -102,7 +102,7 @@ pub async fn store_media(
         name,
         hash: Some(hash.to_string()),
         derivatives,
-        capsule: None,
+        renditions: None,
     })
 }
 

@@ -6,6 +6,7 @@
 //! visibility, and each item's history.
 
 use super::account::personal;
+use super::search::{FacetGroup, FacetLink};
 use super::view::Page;
 use super::{PageError, html, ui_lang};
 use crate::archive::{ArchiveParams, archive_query, run_search};
@@ -32,18 +33,6 @@ pub struct Card {
     pub snippet: Vec<(String, bool)>,
     pub thumbnail: Option<String>,
     pub meta: String,
-}
-
-pub struct FacetLink {
-    pub label: String,
-    pub count: u64,
-    pub url: String,
-    pub active: bool,
-}
-
-pub struct FacetGroup {
-    pub name: String,
-    pub links: Vec<FacetLink>,
 }
 
 #[derive(Template)]
@@ -343,6 +332,53 @@ pub struct MediaView {
     pub url: String,
     /// Images: the medium derivative, and its size.
     pub preview: Option<(String, u32, u32)>,
+    /// Audio and video: (url, type) of each source, best first: the HLS
+    /// master playlist, then the progressive rendition nearest 360p (or the
+    /// audio one); the original file when it was not transcoded.
+    pub sources: Vec<(String, &'static str)>,
+    pub poster: Option<String>,
+}
+
+/// The player's sources of an audio or video file.
+fn sources(m: &Media, original: &str) -> Vec<(String, &'static str)> {
+    use cartable_core::renditions::RenditionKind;
+    let Some(r) = &m.renditions else {
+        let ext = m
+            .name
+            .rsplit_once('.')
+            .map_or("", |(_, e)| e)
+            .to_ascii_lowercase();
+        let mime = match ext.as_str() {
+            "mp3" => "audio/mpeg",
+            "m4a" => "audio/mp4",
+            "ogg" | "opus" => "audio/ogg",
+            "wav" => "audio/wav",
+            "flac" => "audio/flac",
+            "webm" => "video/webm",
+            "mov" => "video/quicktime",
+            "mkv" => "video/x-matroska",
+            _ => "video/mp4",
+        };
+        return vec![(original.to_owned(), mime)];
+    };
+    let mut out = vec![(
+        format!("/media/b/{}.m3u8", r.master),
+        "application/vnd.apple.mpegurl",
+    )];
+    let progressive = if m.kind == MediaKind::Audio {
+        r.renditions.iter().find(|x| x.kind == RenditionKind::Audio)
+    } else {
+        r.default_video()
+    };
+    if let Some(x) = progressive.or(r.renditions.first()) {
+        let mime = if x.kind == RenditionKind::Audio {
+            "audio/mp4"
+        } else {
+            "video/mp4"
+        };
+        out.push((format!("/media/b/{}.mp4", x.file), mime));
+    }
+    out
 }
 
 fn media_views(item: &Item) -> Vec<MediaView> {
@@ -359,6 +395,7 @@ fn media_views(item: &Item) -> Vec<MediaView> {
                 (Some(h), _) => format!("/media/dl/{h}/{}", url_encode(&m.name)),
                 (None, _) => String::new(),
             };
+            let original = url.clone();
             MediaView {
                 kind: match m.kind {
                     MediaKind::Image => "image",
@@ -374,6 +411,16 @@ fn media_views(item: &Item) -> Vec<MediaView> {
                     .get(1)
                     .or(m.derivatives.first())
                     .map(|d| (format!("/media/b/{}.jpg", d.hash), d.width, d.height)),
+                sources: if matches!(m.kind, MediaKind::Audio | MediaKind::Video) {
+                    sources(m, &original)
+                } else {
+                    vec![]
+                },
+                poster: m
+                    .renditions
+                    .as_ref()
+                    .and_then(|r| r.poster.as_ref())
+                    .map(|p| format!("/media/b/{p}.jpg")),
             }
         })
         .collect()
@@ -785,6 +832,29 @@ fn item_from_form(
     }
 }
 
+/// Writes an item as `auth`'s change, lets search know, and goes back to
+/// the item's edit page, which says it is saved.
+async fn save(
+    state: &Shared,
+    lang: UiLang,
+    auth: &crate::auth::Auth,
+    item: Item,
+) -> Result<Response, PageError> {
+    let id = item.id.clone();
+    state
+        .db
+        .put_archive_items(&[item], &[], &actor(auth))
+        .await
+        .map_err(|e| PageError::Internal(lang, e.to_string()))?;
+    state.search_changed.notify_one();
+    Ok(Redirect::to(&format!(
+        "/{}/archive/items/{}/edit?saved=1",
+        lang.code(),
+        url_encode(&id)
+    ))
+    .into_response())
+}
+
 fn actor(auth: &crate::auth::Auth) -> String {
     auth.user.login.to_string()
 }
@@ -811,20 +881,7 @@ pub async fn create(
         )]);
     }
     match result {
-        Ok(item) => {
-            state
-                .db
-                .put_archive_items(&[item], &[], &actor(&auth))
-                .await
-                .map_err(fault)?;
-            state.search_changed.notify_one();
-            Ok(Redirect::to(&format!(
-                "/{}/archive/items/{}/edit?saved=1",
-                lang.code(),
-                url_encode(&id)
-            ))
-            .into_response())
-        }
+        Ok(item) => save(&state, lang, &auth, item).await,
         Err(errors) => {
             let draft =
                 item_from_form(&id, &fields, None).unwrap_or_else(|_| lenient(&id, &fields));
@@ -906,20 +963,7 @@ pub async fn update(
         .into_response());
     }
     match item_from_form(&id, &fields, Some(&stored.item)) {
-        Ok(item) => {
-            state
-                .db
-                .put_archive_items(&[item], &[], &actor(&auth))
-                .await
-                .map_err(fault)?;
-            state.search_changed.notify_one();
-            Ok(Redirect::to(&format!(
-                "/{}/archive/items/{}/edit?saved=1",
-                lang.code(),
-                url_encode(&id)
-            ))
-            .into_response())
-        }
+        Ok(item) => save(&state, lang, &auth, item).await,
         Err(errors) => {
             let draft = lenient(&id, &fields);
             let mut t = edit_template(
@@ -1006,18 +1050,7 @@ pub async fn upload(
     };
     let mut item = stored.item.clone();
     item.media.push(media);
-    state
-        .db
-        .put_archive_items(&[item], &[], &actor(&auth))
-        .await
-        .map_err(fault)?;
-    state.search_changed.notify_one();
-    Ok(Redirect::to(&format!(
-        "/{}/archive/items/{}/edit?saved=1",
-        lang.code(),
-        url_encode(&id)
-    ))
-    .into_response())
+    save(&state, lang, &auth, item).await
 }
 
 fn state_text(lang: UiLang, key: &str) -> String {

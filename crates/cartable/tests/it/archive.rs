@@ -946,3 +946,65 @@ async fn images_become_a_iiif_manifest_and_archivists_edit_with_history() {
     );
     server.terminate();
 }
+
+#[tokio::test]
+async fn recordings_go_through_the_capsule_pipeline() {
+    if !crate::support::require("ffmpeg", "-version") {
+        return;
+    }
+    let env = Env::new().await;
+    let dir = env.dir.path();
+    crate::support::make_video(&dir.join("fete.mp4"), 3, 360, 440);
+    std::fs::write(
+        dir.join("films.csv"),
+        "cote,titre,titre_ar,auteurs,date,fonds,fichier\nFILM-1,Fête du Trône 1962,,Actualités,1962,Films,fete.mp4\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("map.toml"), MAPPING).unwrap();
+    let (out, report) = import(&env, &dir.join("films.csv"), &dir.join("map.toml"), &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(report["created"], 1, "{report}");
+    let server = env.serve(&[]);
+    let item = server.json("/api/v1/archive/items/FILM-1").await;
+    let media = &item["item"]["media"][0];
+    assert_eq!(media["kind"], "video");
+    let names: Vec<&str> = media["renditions"]["renditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"audio") && names.contains(&"360p"),
+        "{names:?}"
+    );
+    let page = server
+        .get("/fr/archive/items/FILM-1")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let master = page
+        .split("<source src=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(master.ends_with(".m3u8"), "{master}");
+    let playlist = server.get(&master).await.text().await.unwrap();
+    assert!(
+        playlist.starts_with("#EXTM3U") && playlist.contains("#EXT-X-STREAM-INF"),
+        "{playlist}"
+    );
+    assert!(
+        page.contains("type=\"video/mp4\""),
+        "a progressive fallback"
+    );
+    // The same film imported again is not transcoded again.
+    let (out, report) = import(&env, &dir.join("films.csv"), &dir.join("map.toml"), &[]);
+    assert!(out.status.success());
+    assert_eq!(report["unchanged"], 1, "{report}");
+    server.terminate();
+}
