@@ -30,7 +30,7 @@ fn tate_csv() -> Option<PathBuf> {
 /// The Python with Sickle and lxml (.ci/run makes it), or None (a loud
 /// skip; a failure under CI=true).
 fn python() -> Option<PathBuf> {
-    let python = std::env::var_os("CARTABLE_TEST_PYTHON")
+    let python = std::env::var_os("SICKLE_PYTHON")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
             PathBuf::from(std::env::var("HOME").unwrap_or_default())
@@ -1007,4 +1007,54 @@ async fn recordings_go_through_the_capsule_pipeline() {
     assert!(out.status.success());
     assert_eq!(report["unchanged"], 1, "{report}");
     server.terminate();
+}
+
+#[tokio::test]
+async fn an_import_killed_half_way_leaves_whole_items_and_finishes_when_run_again() {
+    let env = Env::new().await;
+    let (csv, mapping) = small_archive(env.dir.path(), 6000);
+    // The database made (and migrated) first, so this test can watch it.
+    let made = env.run(&["user", "list"]);
+    assert!(made.status.success(), "{}", stderr(&made));
+    let db = db(&env).await;
+    let mut child = env
+        .command()
+        .args([
+            "import",
+            "archive",
+            csv.to_str().unwrap(),
+            "--mapping",
+            mapping.to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it as soon as the first batches are in (or whenever it is).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let (live, _) = db.archive_counts().await.unwrap_or((0, 0));
+        if live >= 1000 || std::time::Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let (written, _) = db.archive_counts().await.unwrap();
+    assert!(
+        written % 1000 == 0 || written == 6000,
+        "whole batches only: {written}"
+    );
+    for id in ["MS-0", "MS-3", "MS-999"] {
+        if let Some(item) = db.archive_item(id).await.unwrap() {
+            assert!(item.item.first("dc:title").is_some());
+            assert_eq!(db.archive_history(id).await.unwrap().len(), 1, "{id}");
+        }
+    }
+    let (out, report) = import(&env, &csv, &mapping, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(report["created"], 6000 - written as u64, "{report}");
+    assert_eq!(report["unchanged"], written as u64, "{report}");
+    assert_eq!(db.archive_counts().await.unwrap(), (6000, 0));
 }
