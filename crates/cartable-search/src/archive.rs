@@ -21,7 +21,7 @@ use crate::error::QueryError;
 use crate::highlight::Highlighter;
 use crate::index::{Inner, SearchIndex};
 use crate::query::{self, Scope};
-use crate::search::{Hit, MAX_LIMIT, MAX_OFFSET, hit, load, on_pool};
+use crate::search::{Hit, MAX_LIMIT, MAX_OFFSET, hit, load};
 
 /// A search of the archive. Empty filter values mean no filter.
 #[derive(Debug, Clone, Default)]
@@ -76,15 +76,34 @@ pub const ARCHIVE_FACET_VALUES: usize = 30;
 impl SearchIndex {
     /// Searches the archive. Blocking: it waits for its turn on the pool.
     pub fn search_archive(&self, q: &ArchiveQuery) -> Result<ArchiveResults, QueryError> {
-        if !q.text.trim().is_empty() {
-            query::check(&q.text)?;
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        self.search_archive_then(q, move |r| {
+            let _ = tx.send(r);
+        });
+        rx.recv()
+            .unwrap_or(Err(QueryError::Index(crate::SearchError::Fault)))
+    }
+
+    /// The same search, queued on the pool without blocking the caller:
+    /// `answer` gets the result on a pool thread (and is dropped unused if
+    /// the search panicked). For async callers, which would otherwise hold
+    /// a blocking thread while they wait.
+    pub fn search_archive_then(
+        &self,
+        q: &ArchiveQuery,
+        answer: impl FnOnce(Result<ArchiveResults, QueryError>) + Send + 'static,
+    ) {
+        if !q.text.trim().is_empty()
+            && let Err(e) = query::check(&q.text)
+        {
+            return answer(Err(e));
         }
         let words = query::analyse(&q.text);
         if words.is_empty() && q.text.trim().chars().any(char::is_alphanumeric) {
-            return Ok(ArchiveResults::default());
+            return answer(Ok(ArchiveResults::default()));
         }
         let (inner, q) = (self.inner.clone(), q.clone());
-        on_pool(move || search(&inner, words, &q))
+        crate::pool::submit(move || answer(search(&inner, words, &q)));
     }
 }
 

@@ -83,18 +83,24 @@ fn pool() -> &'static Pool {
     })
 }
 
-/// Runs `f` on the pool and waits for it; None if it panicked.
-pub(crate) fn run<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+/// Queues `job` on the pool without waiting (async callers hand it a
+/// channel to answer on, and spare a blocking thread and its switches).
+pub(crate) fn submit(job: impl FnOnce() + Send + 'static) {
     let pool = pool();
     if pool.inline {
-        return catch_unwind(AssertUnwindSafe(f)).ok();
+        let _ = catch_unwind(AssertUnwindSafe(job));
+        return;
     }
+    pool.lock().push_back(Box::new(job));
+    pool.ready.notify_one();
+}
+
+/// Runs `f` on the pool and waits for it; None if it panicked.
+pub(crate) fn run<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
     let (tx, rx) = sync_channel(1);
-    let job: Job = Box::new(move || {
+    submit(move || {
         let _ = tx.send(f());
     });
-    pool.lock().push_back(job);
-    pool.ready.notify_one();
     rx.recv().ok()
 }
 

@@ -181,10 +181,13 @@ pub fn archive_query(p: ArchiveParams) -> Result<ArchiveQuery, String> {
 
 /// Runs an archive search on the search pool.
 pub async fn run_search(state: &Shared, q: ArchiveQuery) -> Result<ArchiveResults, ApiError> {
-    let index = state.search.clone();
-    let mut results = tokio::task::spawn_blocking(move || index.search_archive(&q))
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    state.search.search_archive_then(&q, move |r| {
+        let _ = tx.send(r);
+    });
+    let mut results = rx
         .await
-        .map_err(|e| ApiError::Internal(e.to_string()))??;
+        .map_err(|_| ApiError::Internal("the archive search failed".into()))??;
     for h in &mut results.hits {
         h.id = item_id(&h.id).to_owned();
     }
