@@ -1,5 +1,6 @@
 //! The search pool: one worker thread per core runs every search, in order
-//! of arrival; callers wait for their answer.
+//! of arrival; callers wait for their answer, or (async callers) are handed
+//! it on a channel of their own.
 //!
 //! Searches are CPU-bound and callers run them on tokio's blocking pool,
 //! which grows to hundreds of threads. Run there, under load, the kernel
