@@ -75,6 +75,14 @@ fn item_from_row(row: &AnyRow) -> Result<StoredItem> {
     })
 }
 
+fn collection_from_row(row: &AnyRow) -> Result<Collection> {
+    Ok(Collection {
+        id: row.try_get("id")?,
+        title: row.try_get("title")?,
+        description: row.try_get("description")?,
+    })
+}
+
 fn json<T: Serialize>(value: &T) -> Result<String> {
     serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
@@ -278,17 +286,18 @@ impl Db {
         .fetch_all(&self.pool)
         .await?
         .iter()
-        .map(|r| {
-            Ok((
-                Collection {
-                    id: r.try_get("id")?,
-                    title: r.try_get("title")?,
-                    description: r.try_get("description")?,
-                },
-                r.try_get("n")?,
-            ))
-        })
+        .map(|r| Ok((collection_from_row(r)?, r.try_get("n")?)))
         .collect()
+    }
+
+    /// Every collection, by title, without counting their items.
+    pub async fn archive_collection_list(&self) -> Result<Vec<Collection>> {
+        sqlx::query("SELECT id, title, description FROM archive_collections ORDER BY title, id")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(collection_from_row)
+            .collect()
     }
 
     pub async fn archive_collection(&self, id: &str) -> Result<Option<Collection>> {
@@ -296,13 +305,8 @@ impl Db {
             .bind(id)
             .fetch_optional(&self.pool)
             .await?
-            .map(|r| {
-                Ok(Collection {
-                    id: r.try_get("id")?,
-                    title: r.try_get("title")?,
-                    description: r.try_get("description")?,
-                })
-            })
+            .as_ref()
+            .map(collection_from_row)
             .transpose()
     }
 

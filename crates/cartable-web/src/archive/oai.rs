@@ -318,12 +318,12 @@ async fn respond(
                     format!("\"{t}\" is not a token this repository gave: set lists come whole"),
                 ));
             }
-            let sets = state.db.archive_collections().await.map_err(fault)?;
+            let sets = state.db.archive_collection_list().await.map_err(fault)?;
             if sets.is_empty() {
                 return Err(bad("noSetHierarchy", "this archive has no collections"));
             }
             out.push_str("<ListSets>");
-            for (c, _) in sets {
+            for c in sets {
                 let _ = write!(
                     out,
                     "<set><setSpec>{}</setSpec><setName>{}</setName></set>",
@@ -456,7 +456,7 @@ async fn list(
             if set.is_some()
                 && state
                     .db
-                    .archive_collections()
+                    .archive_collection_list()
                     .await
                     .map_err(fault)?
                     .is_empty()

@@ -230,21 +230,17 @@ async fn search_page(
             }
         })
         .collect();
-    let collections = if in_collection {
-        vec![]
-    } else {
-        state
-            .db
-            .archive_collections()
-            .await
-            .map_err(|e| PageError::Internal(lang, e.to_string()))?
-    };
-    let titles: std::collections::HashMap<String, String> = collections
-        .iter()
-        .map(|(c, _)| (c.id.clone(), c.title.clone()))
-        .collect();
-    if kept.is_empty() {
-        t.collections = collections
+    // The collection facet's labels; on the archive's home, also the
+    // collections with their sizes (a count per collection: home only).
+    let fault = |e: cartable_store::StoreError| PageError::Internal(lang, e.to_string());
+    let mut titles = std::collections::HashMap::new();
+    if !in_collection && kept.is_empty() {
+        let counted = state.db.archive_collections().await.map_err(fault)?;
+        titles = counted
+            .iter()
+            .map(|(c, _)| (c.id.clone(), c.title.clone()))
+            .collect();
+        t.collections = counted
             .into_iter()
             .filter(|(_, n)| *n > 0)
             .map(|(c, n)| {
@@ -254,6 +250,15 @@ async fn search_page(
                     n,
                 )
             })
+            .collect();
+    } else if !in_collection {
+        titles = state
+            .db
+            .archive_collection_list()
+            .await
+            .map_err(fault)?
+            .into_iter()
+            .map(|c| (c.id, c.title))
             .collect();
     }
     t.facets = facet_groups(
@@ -642,11 +647,11 @@ async fn edit_template(
         .collect();
     let collections = state
         .db
-        .archive_collections()
+        .archive_collection_list()
         .await
         .map_err(fault)?
         .into_iter()
-        .map(|(c, _)| CollectionChoice {
+        .map(|c| CollectionChoice {
             checked: item.collections.contains(&c.id),
             id: c.id,
             title: c.title,
@@ -705,12 +710,7 @@ pub async fn edit_form(
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
     let lang = ui_lang(&lang)?;
-    let stored = state
-        .db
-        .archive_item(&id)
-        .await
-        .map_err(|e| PageError::Internal(lang, e.to_string()))?
-        .ok_or_else(|| PageError::NotFound(lang, format!("/archive/items/{id}/edit")))?;
+    let stored = staff_item(&state, lang, &id).await?;
     let mut t = edit_template(
         &state,
         lang,
@@ -721,6 +721,16 @@ pub async fn edit_form(
     .await?;
     t.saved = query.is_some_and(|q| q.split('&').any(|p| p == "saved=1"));
     personal(lang, StatusCode::OK, t.render())
+}
+
+/// Any item, deleted or hidden too, for the archivists' pages.
+async fn staff_item(state: &Shared, lang: UiLang, id: &str) -> Result<StoredItem, PageError> {
+    state
+        .db
+        .archive_item(id)
+        .await
+        .map_err(|e| PageError::Internal(lang, e.to_string()))?
+        .ok_or_else(|| PageError::NotFound(lang, format!("/archive/items/{id}/edit")))
 }
 
 /// The edit form's fields, as posted.
@@ -941,12 +951,7 @@ pub async fn update(
 ) -> Result<Response, PageError> {
     let lang = ui_lang(&lang)?;
     let fault = |e: cartable_store::StoreError| PageError::Internal(lang, e.to_string());
-    let stored = state
-        .db
-        .archive_item(&id)
-        .await
-        .map_err(fault)?
-        .ok_or_else(|| PageError::NotFound(lang, format!("/archive/items/{id}/edit")))?;
+    let stored = staff_item(&state, lang, &id).await?;
     let fields = form_fields(&body);
     if fields.iter().any(|(k, v)| k == "action" && v == "delete") {
         state
@@ -995,13 +1000,7 @@ pub async fn upload(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let lang = ui_lang(&lang)?;
-    let fault = |e: cartable_store::StoreError| PageError::Internal(lang, e.to_string());
-    let stored = state
-        .db
-        .archive_item(&id)
-        .await
-        .map_err(fault)?
-        .ok_or_else(|| PageError::NotFound(lang, format!("/archive/items/{id}/edit")))?;
+    let stored = staff_item(&state, lang, &id).await?;
     let refuse = |message: String| async {
         let mut t = edit_template(
             &state,
