@@ -12,6 +12,7 @@ pub mod archive;
 pub mod catalog;
 pub mod enrolment;
 pub mod ids;
+pub mod live;
 pub mod manifest;
 pub mod progress;
 pub mod renditions;

@@ -97,6 +97,117 @@ pub fn master(variants: &[Variant]) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// A broadcaster's pushed media playlist, pointed at the blobs its
+/// segments were stored as.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LivePlaylist {
+    /// The playlist viewers get.
+    pub text: String,
+    /// Each segment's pushed name and duration in milliseconds.
+    pub durations: Vec<(String, i64)>,
+    /// `#EXT-X-ENDLIST`: the broadcast is over.
+    pub ended: bool,
+    /// How far into the broadcast it reaches: the media sequence number
+    /// after its last segment, plus one once ended. A playlist that
+    /// arrives after a later one (pushes travel on separate connections)
+    /// has a smaller position and is not kept.
+    pub position: i64,
+}
+
+/// The last path segment of a URI: pushed playlists name segments
+/// relative to themselves.
+fn pushed_name(uri: &str) -> &str {
+    let uri = uri.split(['?', '#']).next().unwrap_or(uri);
+    uri.rsplit('/').next().unwrap_or(uri)
+}
+
+/// The pushed names a live playlist refers to: its segments and init
+/// sections.
+pub fn live_names(text: &str) -> Result<Vec<String>, String> {
+    let playlist = parse_media(text)?;
+    let mut names = Vec::new();
+    for segment in &playlist.segments {
+        if let Some(map) = &segment.map {
+            names.push(pushed_name(&map.uri).to_owned());
+        }
+        names.push(pushed_name(&segment.uri).to_owned());
+    }
+    Ok(names)
+}
+
+/// Rewrites a pushed live playlist so every segment and init section is a
+/// content-addressed media URL (`url` maps a pushed name to it; a name it
+/// does not know is refused), keeping durations, sequence numbers and the
+/// end mark.
+pub fn live_rewrite(
+    text: &str,
+    url: impl Fn(&str) -> Option<String>,
+) -> Result<LivePlaylist, String> {
+    let mut playlist = parse_media(text)?;
+    if playlist.segments.is_empty() && !playlist.end_list {
+        return Err("the playlist lists no segment".into());
+    }
+    let mut durations = Vec::with_capacity(playlist.segments.len());
+    for segment in &mut playlist.segments {
+        if let Some(map) = &mut segment.map {
+            let name = pushed_name(&map.uri).to_owned();
+            map.uri = url(&name).ok_or_else(|| format!("{name} is listed but was not pushed"))?;
+        }
+        let name = pushed_name(&segment.uri).to_owned();
+        segment.uri = url(&name).ok_or_else(|| format!("{name} is listed but was not pushed"))?;
+        let seconds = f64::from(segment.duration);
+        if !(0.0..=60.0).contains(&seconds) {
+            return Err(format!("{name} lasts {seconds} s"));
+        }
+        durations.push((name, (seconds * 1000.0).round() as i64));
+    }
+    let mut out = Vec::new();
+    playlist.write_to(&mut out).map_err(|e| e.to_string())?;
+    Ok(LivePlaylist {
+        text: String::from_utf8(out).map_err(|e| e.to_string())?,
+        position: playlist.media_sequence as i64
+            + playlist.segments.len() as i64
+            + i64::from(playlist.end_list),
+        durations,
+        ended: playlist.end_list,
+    })
+}
+
+/// The whole recording of a live session as one VOD playlist: every
+/// segment pushed, in order, after its init section (`map`), each a
+/// content-addressed URL with its duration in milliseconds.
+pub fn recording(map: Option<&str>, segments: &[(String, i64)]) -> Result<String, String> {
+    if segments.is_empty() {
+        return Err("no segment was pushed".into());
+    }
+    let longest = segments.iter().map(|(_, ms)| *ms).max().unwrap_or(0);
+    let playlist = MediaPlaylist {
+        version: Some(7),
+        target_duration: (longest as u64).div_ceil(1000).max(1),
+        end_list: true,
+        playlist_type: Some(m3u8_rs::MediaPlaylistType::Vod),
+        segments: segments
+            .iter()
+            .enumerate()
+            .map(|(i, (uri, ms))| m3u8_rs::MediaSegment {
+                uri: uri.clone(),
+                duration: *ms as f32 / 1000.0,
+                map: (i == 0)
+                    .then(|| m3u8_rs::Map {
+                        uri: map.unwrap_or_default().to_owned(),
+                        ..m3u8_rs::Map::default()
+                    })
+                    .filter(|m| !m.uri.is_empty()),
+                ..m3u8_rs::MediaSegment::default()
+            })
+            .collect(),
+        ..MediaPlaylist::default()
+    };
+    let mut out = Vec::new();
+    playlist.write_to(&mut out).map_err(|e| e.to_string())?;
+    String::from_utf8(out).map_err(|e| e.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,5 +259,51 @@ mod tests {
         ]);
         let order: Vec<&str> = text.lines().filter(|l| l.ends_with(".m3u8")).collect();
         assert_eq!(order, ["l.m3u8", "h.m3u8", "a.m3u8"]);
+    }
+
+    #[test]
+    fn a_live_playlist_points_at_blobs() {
+        let pushed = "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:3\n#EXT-X-MAP:URI=\"init.mp4\"\n#EXTINF:2.000000,\nindex3.m4s\n#EXTINF:1.500000,\nhttp://127.0.0.1/live/x/ingest/t/index4.m4s\n";
+        assert_eq!(
+            live_names(pushed).unwrap(),
+            ["init.mp4", "index3.m4s", "index4.m4s"]
+        );
+        let live = live_rewrite(pushed, |n| Some(format!("/media/b/{n}"))).unwrap();
+        assert!(live.text.contains("#EXT-X-MEDIA-SEQUENCE:3"));
+        assert!(live.text.contains("URI=\"/media/b/init.mp4\""));
+        assert!(live.text.contains("/media/b/index4.m4s"));
+        assert!(!live.ended);
+        assert_eq!(live.position, 5);
+        assert_eq!(
+            live.durations,
+            [
+                ("index3.m4s".to_owned(), 2000),
+                ("index4.m4s".to_owned(), 1500)
+            ]
+        );
+        let err = live_rewrite(pushed, |n| (n != "index4.m4s").then(|| n.to_owned()));
+        assert_eq!(err.unwrap_err(), "index4.m4s is listed but was not pushed");
+        let ended = format!("{pushed}#EXT-X-ENDLIST\n");
+        assert!(live_rewrite(&ended, |n| Some(n.to_owned())).unwrap().ended);
+        assert!(live_rewrite("hello", |n| Some(n.to_owned())).is_err());
+    }
+
+    #[test]
+    fn a_recording_lists_every_segment_once() {
+        let text = recording(
+            Some("/media/b/i.mp4"),
+            &[
+                ("/media/b/a.m4s".into(), 2000),
+                ("/media/b/b.m4s".into(), 1500),
+            ],
+        )
+        .unwrap();
+        assert!(text.contains("#EXT-X-PLAYLIST-TYPE:VOD"));
+        assert!(text.contains("#EXT-X-ENDLIST"));
+        assert!(text.contains("#EXT-X-TARGETDURATION:2"));
+        assert_eq!(text.matches("#EXT-X-MAP").count(), 1);
+        let names = live_names(&text).unwrap();
+        assert_eq!(names, ["i.mp4", "a.m4s", "b.m4s"]);
+        assert!(recording(None, &[]).is_err());
     }
 }

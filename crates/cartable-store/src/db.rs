@@ -51,6 +51,12 @@ const ENGINE_MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/0007_archive.sql"),
         include_str!("../migrations/0007_archive.sql"),
     ),
+    (
+        8,
+        "live",
+        include_str!("../migrations/0008_live.sql"),
+        include_str!("../migrations/0008_live.sql"),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +69,9 @@ pub enum Engine {
 pub struct Db {
     pub pool: AnyPool,
     pub engine: Engine,
+    /// The URL it was opened with: PostgreSQL's LISTEN needs a connection
+    /// of its own.
+    pub url: String,
 }
 
 impl Db {
@@ -102,7 +111,11 @@ impl Db {
         };
         let pool = options.connect(&url).await?;
         migrator(engine).run(&pool).await?;
-        Ok(Db { pool, engine })
+        Ok(Db {
+            pool,
+            engine,
+            url: url.into_owned(),
+        })
     }
 
     /// Lets in-flight queries finish and closes every connection; on SQLite

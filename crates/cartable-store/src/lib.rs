@@ -12,6 +12,7 @@ pub mod blobs;
 pub mod catalog;
 pub mod db;
 pub mod indicators;
+pub mod live;
 pub mod records;
 pub mod sync;
 

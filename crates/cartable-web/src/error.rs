@@ -25,6 +25,12 @@ pub enum ApiError {
     Conflict(String),
     /// A well-formed request whose content is refused (with the reason).
     Invalid(String),
+    /// A secret in the request (an ingest token) that is not the right one.
+    WrongSecret(String),
+    /// An upload larger than the route allows.
+    TooLarge(String),
+    /// An upload that is not of a type the route takes.
+    UnsupportedType(String),
     /// A file (CSV) with bad rows; each names its line and column.
     BadRows(Vec<cartable_core::manifest::Problem>),
     Internal(String),
@@ -101,6 +107,13 @@ impl ApiError {
             ),
             ApiError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m.clone()),
             ApiError::Invalid(m) => (StatusCode::BAD_REQUEST, "invalid", m.clone()),
+            ApiError::WrongSecret(m) => (StatusCode::FORBIDDEN, "wrong_secret", m.clone()),
+            ApiError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large", m.clone()),
+            ApiError::UnsupportedType(m) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_type",
+                m.clone(),
+            ),
             ApiError::BadRows(problems) => (
                 StatusCode::BAD_REQUEST,
                 "bad_rows",

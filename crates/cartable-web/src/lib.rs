@@ -11,9 +11,11 @@ pub mod auth;
 mod cache;
 mod error;
 mod i18n;
+pub mod live;
 mod media;
 pub mod metrics;
 mod search;
+mod server;
 mod signin;
 pub mod sync;
 mod ui;
@@ -29,6 +31,7 @@ use std::sync::Arc;
 use tower_http::compression::CompressionLayer;
 
 pub use error::ApiError;
+pub use server::serve;
 pub use signin::Hashing;
 
 /// What the command line shares with the HTTP API, so both check the same
@@ -65,6 +68,9 @@ pub struct AppState {
     pub hub_key: std::sync::OnceLock<cartable_core::satchel::KeyPair>,
     /// Keeps each box's pushed chunks settling in order.
     pub sync_gates: sync::Gates,
+    /// The live rooms this node holds open.
+    pub rooms: live::Rooms,
+    playlists: live::Playlists,
 }
 
 /// The settings of the web layer.
@@ -112,6 +118,8 @@ impl AppState {
             lrs,
             hub_key: std::sync::OnceLock::new(),
             sync_gates: sync::Gates::default(),
+            rooms: live::Rooms::default(),
+            playlists: live::Playlists::default(),
         })
     }
 }
@@ -150,6 +158,7 @@ pub fn router(state: Shared) -> Router {
         .merge(pages)
         .layer(from_fn_with_state(state.clone(), auth::layer))
         .merge(archive::router())
+        .merge(live::router())
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics::render))
         .nest("/media", media::router())

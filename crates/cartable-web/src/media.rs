@@ -36,6 +36,8 @@ fn content_type(ext: &str) -> Option<&'static str> {
     Some(match ext {
         "m3u8" => "application/vnd.apple.mpegurl",
         "mp4" => "video/mp4",
+        "m4s" => "video/iso.segment",
+        "ts" => "video/mp2t",
         "m4a" => "audio/mp4",
         "jpg" | "jpeg" => "image/jpeg",
         "mp3" => "audio/mpeg",

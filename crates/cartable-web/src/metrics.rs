@@ -147,11 +147,3 @@ impl AsyncWrite for Counted {
 /// The address of the client of a connection, for the sign-in limiter.
 #[derive(Debug, Clone, Copy)]
 pub struct ClientAddr(pub std::net::SocketAddr);
-
-impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, CountedListener>>
-    for ClientAddr
-{
-    fn connect_info(stream: axum::serve::IncomingStream<'_, CountedListener>) -> Self {
-        ClientAddr(*stream.remote_addr())
-    }
-}

@@ -6,6 +6,7 @@ mod archive;
 mod config;
 mod demo;
 mod import;
+mod live;
 mod lrs;
 mod satchel;
 mod serve;
@@ -64,6 +65,9 @@ enum Command {
     /// Satchels: signed offline content for schools without network.
     #[command(subcommand)]
     Satchel(satchel::SatchelCommand),
+    /// Live sessions: schedule, list, end.
+    #[command(subcommand)]
+    Live(live::LiveCommand),
     /// Records between a box and its hub.
     #[command(subcommand)]
     Sync(sync::SyncCommand),
@@ -196,6 +200,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             sync::fetch(App::open(config).await?, &hub, json).await
         }
         Command::Sync(c) => sync::run(App::open(config).await?, c).await,
+        Command::Live(c) => live::run(App::open(config).await?, c).await,
         Command::Enrol(args) => accounts::enrol(App::open(config).await?, args).await,
         Command::Reindex { json } => reindex(App::open(config).await?, json).await,
     }

@@ -80,20 +80,23 @@ pub async fn run(mut config: Config, args: Args) -> anyhow::Result<ExitCode> {
         .await
         .context("cannot bring the search index up to date")?;
     tokio::spawn(cartable_web::keep_search_current(state.clone()));
+    tokio::spawn(cartable_web::live::follow(state.clone()));
     let capsules = app.db.capsule_count().await?;
     // Tests and scripts read this line to find the port.
     println!("cartable is serving {capsules} capsules at http://{addr}/");
     tracing::info!(%addr, capsules, "serving");
     let stopping = std::sync::Arc::new(tokio::sync::Notify::new());
     let signalled = stopping.clone();
-    let server = axum::serve(
+    let rooms = state.clone();
+    let server = cartable_web::serve(
         metrics::CountedListener(listener),
-        cartable_web::router(state).into_make_service_with_connect_info::<metrics::ClientAddr>(),
-    )
-    .with_graceful_shutdown(async move {
-        shutdown_signal().await;
-        signalled.notify_one();
-    });
+        cartable_web::router(state),
+        async move {
+            shutdown_signal().await;
+            rooms.rooms.close();
+            signalled.notify_one();
+        },
+    );
     // A client that never finishes its download must not keep the node
     // from stopping: in-flight requests get a grace period, then go.
     let grace = async {
@@ -101,7 +104,7 @@ pub async fn run(mut config: Config, args: Args) -> anyhow::Result<ExitCode> {
         tokio::time::sleep(SHUTDOWN_GRACE).await;
     };
     tokio::select! {
-        result = server => result?,
+        () = server => {},
         () = grace => tracing::warn!("requests still running after {SHUTDOWN_GRACE:?}; stopping anyway"),
     }
     app.db.close().await;

@@ -1017,20 +1017,8 @@ pub async fn upload(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    let file = match crate::xapi::multipart::boundary(content_type)
-        .ok_or_else(|| "the upload is not a multipart form".to_owned())
-        .and_then(|b| crate::xapi::multipart::parse(&b, &body))
-    {
-        Ok(parts) => parts.into_iter().find_map(|p| {
-            let disposition = p.header("content-disposition")?.to_owned();
-            let name = form_param(&disposition, "name")?;
-            (name == "file").then(|| {
-                (
-                    form_param(&disposition, "filename").unwrap_or_default(),
-                    p.body,
-                )
-            })
-        }),
+    let file = match multipart_file(content_type, &body) {
+        Ok(file) => file,
         Err(e) => return refuse(e).await,
     };
     let Some((name, bytes)) = file.filter(|(n, b)| !n.is_empty() && !b.is_empty()) else {
@@ -1050,6 +1038,24 @@ pub async fn upload(
     let mut item = stored.item.clone();
     item.media.push(media);
     save(&state, lang, &auth, item).await
+}
+
+/// The `file` part of a multipart form: its file name and bytes.
+pub fn multipart_file(content_type: &str, body: &Bytes) -> Result<Option<(String, Bytes)>, String> {
+    let boundary = crate::xapi::multipart::boundary(content_type)
+        .ok_or_else(|| "the upload is not a multipart form".to_owned())?;
+    Ok(crate::xapi::multipart::parse(&boundary, body)?
+        .into_iter()
+        .find_map(|p| {
+            let disposition = p.header("content-disposition")?.to_owned();
+            let name = form_param(&disposition, "name")?;
+            (name == "file").then(|| {
+                (
+                    form_param(&disposition, "filename").unwrap_or_default(),
+                    p.body,
+                )
+            })
+        }))
 }
 
 fn state_text(lang: UiLang, key: &str) -> String {

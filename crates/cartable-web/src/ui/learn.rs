@@ -27,6 +27,8 @@ struct HomeTemplate {
     page: Page,
     /// A signed-in learner's assignments (the page is then theirs only).
     homework: Vec<super::learning::Homework>,
+    /// Live sessions for this visitor: live now, then the next ones.
+    live: Vec<super::live::Listed>,
     programmes: Vec<ProgrammeCard>,
     newest: Vec<CapsuleCard>,
     levels: Vec<Choice>,
@@ -81,6 +83,7 @@ pub async fn home(
             .collect(),
         levels,
         homework,
+        live: super::live::upcoming(&state, lang, auth.as_ref()).await?,
         page: Page {
             title: page.t("home-title"),
             ..page

@@ -15,6 +15,7 @@ mod dashboard;
 mod indicators;
 mod learn;
 mod learning;
+pub mod live;
 mod pictures;
 mod school;
 mod search;
@@ -93,6 +94,23 @@ pub fn personal_router() -> Router<Shared> {
                 archive::MAX_UPLOAD + 1024 * 1024,
             )),
         )
+        .route("/{lang}/live", get(live::schedule))
+        .route("/{lang}/live/new", get(live::new_form).post(live::create))
+        .route("/{lang}/live/{id}", get(live::room))
+        .route("/{lang}/live/{id}/questions", post(live::ask))
+        .route("/{lang}/live/{id}/questions/{q}", post(live::moderate))
+        .route("/{lang}/live/{id}/hand", post(live::hand))
+        .route("/{lang}/live/{id}/polls", post(live::open_poll))
+        .route("/{lang}/live/{id}/polls/{p}/vote", post(live::vote))
+        .route("/{lang}/live/{id}/polls/{p}/close", post(live::close_poll))
+        .route(
+            "/{lang}/live/{id}/slide",
+            post(live::slide).layer(axum::extract::DefaultBodyLimit::max(
+                live::MAX_SLIDE + 64 * 1024,
+            )),
+        )
+        .route("/{lang}/live/{id}/end", post(live::end))
+        .route("/{lang}/live/{id}/register", post(live::register))
         .route("/{lang}/admin", get(admin::admin))
         .route("/{lang}/admin/boxes", get(boxes::admin))
         .route("/{lang}/admin/users", post(admin::add_user))
@@ -240,6 +258,13 @@ pub fn html(result: askama::Result<String>, lang: UiLang) -> Result<Response, Pa
         HeaderValue::from_static("public, max-age=60"),
     );
     Ok(response)
+}
+
+/// A time as `2026-11-29 14:00 UTC`, for messages that are not pages.
+pub fn utc_time(seconds: i64) -> String {
+    chrono::DateTime::from_timestamp(seconds, 0)
+        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_default()
 }
 
 /// A text in the best language for the page, without its language tag.

@@ -56,6 +56,11 @@ impl Page {
         I18N.message(self.lang, "capsule-position", Some(&args))
     }
 
+    /// A live question's moderation state, in words.
+    pub fn question_state(&self, state: &cartable_core::live::QuestionState) -> String {
+        self.t(&format!("live-q-{}", state.as_str()))
+    }
+
     pub fn code(&self) -> &'static str {
         self.lang.code()
     }

@@ -6,7 +6,7 @@
 //! an image viewer reads the IIIF manifest.
 
 use crate::accounts::{Browser, add_user, hidden_csrf};
-use crate::support::{Env, repo, stderr};
+use crate::support::{Env, python, repo, stderr};
 use cartable_store::Db;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -25,34 +25,6 @@ fn tate_csv() -> Option<PathBuf> {
     );
     eprintln!("\n*** SKIPPED: {} is not here ***\n", path.display());
     None
-}
-
-/// The Python with Sickle and lxml (.ci/run makes it), or None (a loud
-/// skip; a failure under CI=true).
-fn python() -> Option<PathBuf> {
-    let python = std::env::var_os("SICKLE_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var("HOME").unwrap_or_default())
-                .join(".cache/cartable-py/bin/python")
-        });
-    let ok = Command::new(&python)
-        .args(["-c", "import sickle, lxml"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{} with sickle and lxml is required under CI=true (.ci/run makes it)",
-            python.display()
-        );
-        eprintln!(
-            "\n*** SKIPPED: no Python with sickle and lxml at {} (pip install sickle lxml) ***\n",
-            python.display()
-        );
-        return None;
-    }
-    Some(python)
 }
 
 fn oai_script(python: &Path, mode: &str, base: &str) -> Value {
@@ -164,7 +136,9 @@ fn values(item: &Value, element: &str) -> Vec<String> {
 #[tokio::test]
 async fn the_tate_export_imports_searches_and_is_harvested_whole() {
     let Some(csv) = tate_csv() else { return };
-    let Some(python) = python() else { return };
+    let Some(python) = python(&["sickle", "lxml"]) else {
+        return;
+    };
     let env = Env::new().await;
     let mapping = repo().join("examples/archive/tate.toml");
     let (out, report) = import(&env, &csv, &mapping, &[]);
@@ -566,7 +540,9 @@ async fn bad_exports_and_bad_mappings_are_named_and_write_nothing() {
 
 #[tokio::test]
 async fn images_become_a_iiif_manifest_and_archivists_edit_with_history() {
-    let Some(python) = python() else { return };
+    let Some(python) = python(&["sickle", "lxml"]) else {
+        return;
+    };
     let env = Env::new().await;
     let (csv, mapping) = small_archive(env.dir.path(), 250);
     let (out, report) = import(&env, &csv, &mapping, &[]);

@@ -236,3 +236,33 @@ async fn the_archive_in_chromium_with_the_keyboard_and_axe() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_live_room_in_chromium_plays_and_takes_a_question_by_keyboard() {
+    if !browser_ready() || !require("ffmpeg", "-version") {
+        return;
+    }
+    let env = Env::new().await;
+    crate::accounts::add_user(&env, "prof", "teacher", "tajine-2026");
+    crate::accounts::add_user(&env, "amina", "learner", "tajine-2026");
+    let (id, token) = crate::live::create(&env, &["--by", "prof"]);
+    let mut cmd = env.command();
+    cmd.env("CARTABLE_SECURE_COOKIES", "false")
+        .args(["serve", "--listen", "127.0.0.1:0"]);
+    let server = crate::support::Server::start(cmd);
+    let ingest = server.url(&format!("/live/{id}/ingest/{token}"));
+    let mut push = crate::live::push_command(&ingest, 90).spawn().unwrap();
+    run_script(
+        "live.mjs",
+        vec![
+            server.url.clone(),
+            id,
+            "amina".into(),
+            "prof".into(),
+            "tajine-2026".into(),
+        ],
+    )
+    .await;
+    let _ = push.kill();
+    let _ = push.wait();
+}

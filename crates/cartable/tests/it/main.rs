@@ -14,6 +14,7 @@ mod archive;
 mod browser;
 mod demo;
 mod import;
+mod live;
 mod media;
 mod satchel;
 mod search;

@@ -35,6 +35,38 @@ pub fn require(tool: &str, version_arg: &str) -> bool {
     found
 }
 
+/// The tests' Python (.ci/run makes it at ~/.cache/cartable-py, or
+/// SICKLE_PYTHON names it) if it has every module named, or None (a loud
+/// skip; a failure under CI=true).
+pub fn python(modules: &[&str]) -> Option<PathBuf> {
+    let python = std::env::var_os("SICKLE_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var("HOME").unwrap_or_default())
+                .join(".cache/cartable-py/bin/python")
+        });
+    let ok = Command::new(&python)
+        .args(["-c", &format!("import {}", modules.join(", "))])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{} with {} is required under CI=true (.ci/run makes it)",
+            python.display(),
+            modules.join(", ")
+        );
+        eprintln!(
+            "\n*** SKIPPED: no Python with {} at {} (pip install {}) ***\n",
+            modules.join(", "),
+            python.display(),
+            modules.join(" ")
+        );
+        return None;
+    }
+    Some(python)
+}
+
 /// A data directory and database of a test's own.
 pub struct Env {
     pub dir: tempfile::TempDir,
