@@ -102,6 +102,12 @@ run(async () => {
     await teacherContext.close();
   });
 
+  await step("watching records that the learner attended", async () => {
+    await page.waitForFunction(() => document.getElementById("live").dataset.attended === "1", null, { timeout: 60_000 }).catch(() => {});
+    const attended = await page.locator("#live").evaluate((e) => e.dataset.attended === "1");
+    check("an attended record is stored", attended, "POST /xapi/statements answered 200 after 10 s of watching");
+  });
+
   await checkSameOrigin("live", requests, origin);
   await browser.close();
 });

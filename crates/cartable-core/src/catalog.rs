@@ -37,6 +37,9 @@ pub struct StoredMedia {
     pub poster: Option<BlobHash>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thumbnail: Option<BlobHash>,
+    /// A WebVTT chapters track (a live recording's slide changes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chapters: Option<BlobHash>,
 }
 
 impl StoredMedia {

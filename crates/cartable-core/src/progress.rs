@@ -31,6 +31,16 @@ pub const SATCHEL: &str = "urn:cartable:xapi:satchel";
 /// The device classes the indicators count.
 pub const DEVICES: &[&str] = &["phone", "tablet", "computer", "tv"];
 
+/// A learner was at a live session (ADL verb).
+pub const ATTENDED: &str = "http://adlnet.gov/expapi/verbs/attended";
+/// The activity type of a live session (ADL activity type).
+pub const MEETING: &str = "http://adlnet.gov/expapi/activities/meeting";
+
+/// The activity id of a live session.
+pub fn live_activity(public_url: &str, session: &str) -> String {
+    format!("{}/live/{session}", public_url.trim_end_matches('/'))
+}
+
 /// The activity type of a capsule (xAPI video profile).
 pub const VIDEO: &str = "https://w3id.org/xapi/video/activity-type/video";
 

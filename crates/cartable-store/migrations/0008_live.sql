@@ -26,6 +26,9 @@ CREATE TABLE live_sessions (
     live_at      BIGINT,
     ended_at     BIGINT,
     capsule_id   TEXT,
+    -- Why making the recording into a capsule failed (it is not retried
+    -- by itself; `cartable live record` tries again).
+    recording_error TEXT,
     created_at   BIGINT NOT NULL,
     updated_at   BIGINT NOT NULL
 );

@@ -43,6 +43,7 @@ pub struct LiveSession {
     pub ended_at: Option<i64>,
     /// The capsule the recording became.
     pub capsule_id: Option<String>,
+    pub recording_error: Option<String>,
     pub registered: i64,
 }
 
@@ -111,7 +112,7 @@ pub enum Registration {
     NoRegistration,
 }
 
-const SESSION_COLUMNS: &str = "s.id, s.schedule, s.state, s.token_digest, s.created_by, s.playlist, s.codecs, s.format, s.last_event, s.live_at, s.ended_at, s.capsule_id, (SELECT COUNT(*) FROM live_registrations r WHERE r.session_id = s.id) AS registered";
+const SESSION_COLUMNS: &str = "s.id, s.schedule, s.state, s.token_digest, s.created_by, s.playlist, s.codecs, s.format, s.last_event, s.live_at, s.ended_at, s.capsule_id, s.recording_error, (SELECT COUNT(*) FROM live_registrations r WHERE r.session_id = s.id) AS registered";
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{what}: {e}"))
@@ -133,6 +134,7 @@ fn session_from_row(row: &AnyRow) -> Result<LiveSession> {
         live_at: row.try_get("live_at")?,
         ended_at: row.try_get("ended_at")?,
         capsule_id: row.try_get("capsule_id")?,
+        recording_error: row.try_get("recording_error")?,
         registered: row.try_get("registered")?,
     })
 }
@@ -905,6 +907,74 @@ impl Db {
             slide,
             last_event,
         })
+    }
+
+    /// Ended sessions with segments whose recording is not a capsule yet
+    /// (and did not fail).
+    pub async fn live_unrecorded(&self) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT s.id FROM live_sessions s WHERE s.state = 'ended' AND s.capsule_id IS NULL AND s.recording_error IS NULL
+               AND EXISTS (SELECT 1 FROM live_segments g WHERE g.session_id = s.id AND g.duration_ms IS NOT NULL)
+             ORDER BY s.ended_at",
+        )
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Records what became of the recording: its capsule, or why not.
+    pub async fn set_recording(&self, id: &str, outcome: Result<&str, &str>) -> Result<()> {
+        let (capsule, error) = match outcome {
+            Ok(c) => (Some(c), None),
+            Err(e) => (None, Some(e)),
+        };
+        sqlx::query("UPDATE live_sessions SET capsule_id = $2, recording_error = $3 WHERE id = $1")
+            .bind(id)
+            .bind(capsule)
+            .bind(error)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Every event of a room with when it was stored (seconds), oldest
+    /// first: the recording's chapters come from its slides.
+    pub async fn room_history(&self, id: &str) -> Result<Vec<(i64, Stored)>> {
+        sqlx::query("SELECT id, staff, body, at FROM live_events WHERE session_id = $1 ORDER BY id")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                let body: String = r.try_get("body")?;
+                let staff: i64 = r.try_get("staff")?;
+                Ok((
+                    r.try_get("at")?,
+                    Stored {
+                        s: id.to_owned(),
+                        staff: staff != 0,
+                        e: Numbered {
+                            id: r.try_get("id")?,
+                            event: serde_json::from_str(&body)
+                                .map_err(|e| corrupt("room event", e))?,
+                        },
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    /// When each pushed segment arrived (seconds), in push order, with its
+    /// duration: where the recording's time stands against the clock.
+    pub async fn live_segment_times(&self, id: &str) -> Result<Vec<(i64, Option<i64>)>> {
+        sqlx::query(
+            "SELECT at, duration_ms FROM live_segments WHERE session_id = $1 AND init = 0 ORDER BY seq",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("at")?, r.try_get("duration_ms")?)))
+        .collect()
     }
 
     /// Hears every room event committed on any node, in order per session

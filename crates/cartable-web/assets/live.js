@@ -112,12 +112,11 @@
             var codecs = codecsOf(new Uint8Array(init));
             var type = 'video/mp4; codecs="' + codecs + '"';
             if (!codecs || !MediaSource.isTypeSupported(type)) {
-              note.textContent = t("NoPlayer");
-              note.hidden = false;
+              native();
               return;
             }
             source = new MediaSource();
-            video.src = URL.createObjectURL(source);
+            attach(URL.createObjectURL(source));
             source.addEventListener("sourceopen", function () {
               buffer = source.addSourceBuffer(type);
               buffer.addEventListener("updateend", function () {
@@ -131,8 +130,7 @@
             });
           }).catch(function () { window.setTimeout(poll, 2000); });
         } else if (!source && !p.map) {
-          note.textContent = t("NoPlayer");
-          note.hidden = false;
+          native();
         } else {
           start();
         }
@@ -140,13 +138,64 @@
     };
     poll();
   };
-  if (video.canPlayType("application/vnd.apple.mpegurl")) {
-    video.src = playlistUrl;
-  } else if (window.MediaSource) {
-    playWithMediaSource();
-  } else {
-    note.textContent = t("NoPlayer");
-    note.hidden = false;
+  // A play asked for before the stream exists is kept for when it does.
+  var wanted = false;
+  video.addEventListener("play", function () { wanted = true; });
+  var attach = function (src) {
+    video.src = src;
+    if (wanted) video.play().catch(function () {});
+  };
+  // The device's player is given the playlist once it exists, and again
+  // after an error (the broadcaster's push restarting).
+  var whenPushed = function () {
+    fetch(playlistUrl, { cache: "no-cache" }).then(function (r) {
+      if (r.ok) attach(playlistUrl);
+      else window.setTimeout(whenPushed, 3000);
+    }).catch(function () { window.setTimeout(whenPushed, 3000); });
+  };
+  var native = function () {
+    if (!video.canPlayType("application/vnd.apple.mpegurl")) {
+      note.textContent = t("NoPlayer");
+      note.hidden = false;
+      return;
+    }
+    whenPushed();
+    video.addEventListener("error", function () { window.setTimeout(whenPushed, 3000); });
+  };
+  // Media Source where there is one (its live edge is ours to keep); the
+  // device's HLS player otherwise (older iPhones) and for MPEG-TS pushes.
+  if (window.MediaSource) playWithMediaSource();
+  else native();
+
+  // A signed-in viewer who watched 10 s of the live video attended: one
+  // xAPI record per visit.
+  var ATTENDED_AFTER_MS = 10000;
+  if (root.dataset.agent && csrf) {
+    var watched = 0, since = null, sent = false;
+    var tick = function () {
+      if (since !== null) { watched += Date.now() - since; since = Date.now(); }
+      if (sent || watched < ATTENDED_AFTER_MS) return;
+      sent = true;
+      var name = {};
+      name[root.dataset.titleLang] = document.querySelector("h1").textContent;
+      fetch("/xapi/statements", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-Experience-API-Version": "1.0.3", "X-CSRF-Token": csrf },
+        body: JSON.stringify({
+          actor: JSON.parse(root.dataset.agent),
+          verb: { id: "http://adlnet.gov/expapi/verbs/attended", display: { "en-US": "attended" } },
+          object: { objectType: "Activity", id: root.dataset.activity, definition: { type: "http://adlnet.gov/expapi/activities/meeting", name: name } },
+          result: { duration: "PT" + Math.round(watched / 1000) + "S" },
+          context: { platform: "cartable", language: lang },
+          timestamp: new Date().toISOString()
+        })
+      }).then(function (r) { if (r.ok) root.dataset.attended = "1"; else sent = false; })
+        .catch(function () { sent = false; });
+    };
+    video.addEventListener("playing", function () { since = Date.now(); });
+    video.addEventListener("pause", function () { tick(); since = null; });
+    window.setInterval(tick, 2000);
   }
 
   // The room's events.

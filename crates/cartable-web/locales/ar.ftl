@@ -472,3 +472,6 @@ live-q-pending = في الانتظار
 live-q-approved = معروض للجميع
 live-q-answered = تمت الإجابة
 live-q-hidden = مخفي
+capsule-chapters = الفصول
+live-field-level = المستوى
+live-field-subject = المادة

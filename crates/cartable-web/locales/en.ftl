@@ -452,3 +452,6 @@ live-q-pending = waiting
 live-q-approved = shown to all
 live-q-answered = answered
 live-q-hidden = hidden
+capsule-chapters = Chapters
+live-field-level = Level
+live-field-subject = Subject

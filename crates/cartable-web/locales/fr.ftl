@@ -452,3 +452,6 @@ live-q-pending = en attente
 live-q-approved = montrée à tous
 live-q-answered = répondue
 live-q-hidden = masquée
+capsule-chapters = Chapitres
+live-field-level = Niveau
+live-field-subject = Matière

@@ -97,6 +97,9 @@ pub struct CapsuleView<'a> {
     download_url: Option<String>,
     poster_url: Option<String>,
     thumbnail_url: Option<String>,
+    /// A WebVTT chapters track (a live recording's slide changes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    chapters_url: Option<String>,
     renditions: Vec<RenditionView<'a>>,
     captions: Vec<CaptionView<'a>>,
     /// Only on a single capsule: transcripts would make listings heavy.
@@ -169,6 +172,7 @@ impl<'a> CapsuleView<'a> {
                 .map(|r| download_url(&r.file, &download_name(c, &r.name))),
             poster_url: m.poster.as_ref().map(|h| blob_url(h, "jpg")),
             thumbnail_url: m.thumbnail.as_ref().map(|h| blob_url(h, "jpg")),
+            chapters_url: m.chapters.as_ref().map(|h| blob_url(h, "vtt")),
             renditions: m
                 .renditions
                 .iter()

@@ -70,6 +70,9 @@ pub struct AppState {
     pub sync_gates: sync::Gates,
     /// The live rooms this node holds open.
     pub rooms: live::Rooms,
+    /// Woken when this node ended a live session, so its recording is
+    /// made into a capsule at once.
+    pub recordings_due: tokio::sync::Notify,
     playlists: live::Playlists,
 }
 
@@ -119,6 +122,7 @@ impl AppState {
             hub_key: std::sync::OnceLock::new(),
             sync_gates: sync::Gates::default(),
             rooms: live::Rooms::default(),
+            recordings_due: tokio::sync::Notify::new(),
             playlists: live::Playlists::default(),
         })
     }

@@ -484,6 +484,7 @@ pub async fn ingest(app: &App, dir: &Path, set: &RenditionSet) -> anyhow::Result
         renditions,
         poster,
         thumbnail,
+        chapters: None,
     })
 }
 

@@ -261,6 +261,7 @@ fn blobs_of(c: &Capsule) -> Vec<BlobHash> {
     }
     out.extend(m.poster.clone());
     out.extend(m.thumbnail.clone());
+    out.extend(m.chapters.clone());
     out.extend(c.captions.values().cloned());
     out.extend(c.attachments.iter().map(|a| a.blob.clone()));
     out

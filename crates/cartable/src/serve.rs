@@ -81,6 +81,15 @@ pub async fn run(mut config: Config, args: Args) -> anyhow::Result<ExitCode> {
         .context("cannot bring the search index up to date")?;
     tokio::spawn(cartable_web::keep_search_current(state.clone()));
     tokio::spawn(cartable_web::live::follow(state.clone()));
+    if args.satchel.is_none() {
+        let recorder = App {
+            config: app.config.clone(),
+            db: app.db.clone(),
+            blobs: app.blobs.clone(),
+            taxonomy: app.taxonomy.clone(),
+        };
+        tokio::spawn(crate::live::recorder(recorder, state.clone()));
+    }
     let capsules = app.db.capsule_count().await?;
     // Tests and scripts read this line to find the port.
     println!("cartable is serving {capsules} capsules at http://{addr}/");

@@ -294,6 +294,7 @@ pub async fn finish(state: &Shared, id: &str) -> Result<(), ApiError> {
     state
         .playlists
         .put(id, text.map(Bytes::from), LiveState::Ended);
+    state.recordings_due.notify_one();
     Ok(())
 }
 

@@ -333,6 +333,8 @@ struct CapsuleTemplate {
     audio_only: bool,
     sources: Vec<Source>,
     tracks: Vec<Track>,
+    /// The WebVTT chapters track, if the capsule has one.
+    chapters: Option<String>,
     qualities: Vec<Quality>,
     transcript: Option<String>,
     content_lang: String,
@@ -506,6 +508,7 @@ pub async fn capsule(
         audio_only,
         sources,
         tracks,
+        chapters: c.media.chapters.as_ref().map(|h| blob_url(h, "vtt")),
         qualities,
         transcript: c.transcript.clone(),
         content_lang: c.lang.to_string(),

@@ -199,6 +199,8 @@ struct NewTemplate {
     /// After creating: what the broadcaster needs, shown once.
     created: Option<Created>,
     programmes: Vec<(String, String)>,
+    levels: Vec<(String, String)>,
+    subjects: Vec<(String, String)>,
 }
 
 #[derive(Default)]
@@ -213,6 +215,8 @@ pub struct NewForm {
     pub classes: String,
     pub capacity: String,
     pub programme: String,
+    pub level: String,
+    pub subject: String,
 }
 
 pub struct Created {
@@ -220,6 +224,34 @@ pub struct Created {
     pub viewer: String,
     pub ingest: String,
     pub ffmpeg: String,
+}
+
+/// (id, label) choices of a select.
+type Choices = Vec<(String, String)>;
+
+/// The taxonomy's levels and subjects as choices.
+fn taxonomy_choices(state: &Shared, lang: UiLang) -> (Choices, Choices) {
+    let t = &state.taxonomy;
+    (
+        t.levels
+            .iter()
+            .map(|l| {
+                (
+                    l.id.to_string(),
+                    t.level_label(l.id.as_str(), lang.code()).to_owned(),
+                )
+            })
+            .collect(),
+        t.subjects
+            .iter()
+            .map(|s| {
+                (
+                    s.id.to_string(),
+                    t.subject_label(s.id.as_str(), lang.code()).to_owned(),
+                )
+            })
+            .collect(),
+    )
 }
 
 async fn programmes(state: &Shared, lang: UiLang) -> Result<Vec<(String, String)>, PageError> {
@@ -239,7 +271,10 @@ pub async fn new_form(
     Require(auth, ..): Require<Broadcasters>,
 ) -> Result<Response, PageError> {
     let lang = ui_lang(&lang)?;
+    let (levels, subjects) = taxonomy_choices(&state, lang);
     let t = NewTemplate {
+        levels,
+        subjects,
         page: Page::new_static(lang, "live-new-title", "/live/new".into()),
         csrf: auth.csrf.unwrap_or_default(),
         errors: Vec::new(),
@@ -295,13 +330,21 @@ fn schedule_from(form: &NewForm) -> Result<Schedule, String> {
         "" => None,
         p => Some(cartable_core::ProgrammeId::try_from(p).map_err(|e| format!("programme: {e}"))?),
     };
+    let level = match form.level.as_str() {
+        "" => None,
+        l => Some(cartable_core::LevelId::try_from(l).map_err(|e| format!("level: {e}"))?),
+    };
+    let subject = match form.subject.as_str() {
+        "" => None,
+        s => Some(cartable_core::SubjectId::try_from(s).map_err(|e| format!("subject: {e}"))?),
+    };
     let schedule = Schedule {
         title: form.title.clone(),
         description: form.description.clone(),
         lang: cartable_core::Lang::try_from(form.lang.as_str())
             .map_err(|e| format!("language: {e}"))?,
-        level: None,
-        subject: None,
+        level,
+        subject,
         starts_at: start,
         ends_at: start + minutes * 60,
         audience: Audience {
@@ -323,26 +366,32 @@ pub struct NewSession {
     pub token: Secret,
 }
 
-/// Schedules a session for `creator` after checking its audience names
-/// schools and classes that exist. Shared with `cartable live create`.
-pub async fn create_session(
-    state: &Shared,
+/// Schedules a session for `creator` after checking it, and that its
+/// level, subject, audience and programme exist. Shared with `cartable
+/// live create`.
+pub async fn create_checked(
+    db: &cartable_store::Db,
+    taxonomy: &cartable_core::Taxonomy,
     schedule: &Schedule,
     creator: &str,
 ) -> Result<NewSession, crate::ApiError> {
     schedule
         .check()
         .map_err(|e| crate::ApiError::Invalid(e.to_string()))?;
-    create_checked(&state.db, schedule, creator).await
-}
-
-/// The part of [`create_session`] that needs only the database, for the
-/// command line.
-pub async fn create_checked(
-    db: &cartable_store::Db,
-    schedule: &Schedule,
-    creator: &str,
-) -> Result<NewSession, crate::ApiError> {
+    if let Some(l) = &schedule.level
+        && taxonomy.level(l.as_str()).is_none()
+    {
+        return Err(crate::ApiError::Invalid(format!(
+            "level: \"{l}\" is not in the taxonomy"
+        )));
+    }
+    if let Some(s) = &schedule.subject
+        && taxonomy.subject(s.as_str()).is_none()
+    {
+        return Err(crate::ApiError::Invalid(format!(
+            "subject: \"{s}\" is not in the taxonomy"
+        )));
+    }
     let schools = db.schools().await?;
     for s in &schedule.audience.schools {
         if !schools.iter().any(|k| &k.id == s) {
@@ -398,8 +447,13 @@ pub async fn create(
         classes: field(&f, "classes").to_owned(),
         capacity: field(&f, "capacity").to_owned(),
         programme: field(&f, "programme").to_owned(),
+        level: field(&f, "level").to_owned(),
+        subject: field(&f, "subject").to_owned(),
     };
+    let (levels, subjects) = taxonomy_choices(&state, lang);
     let mut t = NewTemplate {
+        levels,
+        subjects,
         page: Page::new_static(lang, "live-new-title", "/live/new".into()),
         csrf: auth.csrf.clone().unwrap_or_default(),
         errors: Vec::new(),
@@ -409,12 +463,17 @@ pub async fn create(
     };
     let created = match schedule_from(&t.form) {
         Err(e) => Err(e),
-        Ok(schedule) => create_session(&state, &schedule, auth.user.login.as_str())
-            .await
-            .map_err(|e| match e {
-                crate::ApiError::Internal(cause) => cause,
-                e => e.message(),
-            }),
+        Ok(schedule) => create_checked(
+            &state.db,
+            &state.taxonomy,
+            &schedule,
+            auth.user.login.as_str(),
+        )
+        .await
+        .map_err(|e| match e {
+            crate::ApiError::Internal(cause) => cause,
+            e => e.message(),
+        }),
     };
     match created {
         Ok(new) => {
@@ -472,6 +531,10 @@ struct RoomTemplate {
     last_event: i64,
     viewers: u64,
     registered: Option<bool>,
+    /// The signed-in viewer as an xAPI agent (JSON), and the session's
+    /// activity id: the page records that they attended.
+    agent: String,
+    activity: String,
     script: &'static str,
 }
 
@@ -524,6 +587,15 @@ pub async fn room(
         last_event: now.last_event,
         viewers: state.rooms.viewers(&id).total,
         registered,
+        agent: auth.as_ref().map_or_else(String::new, |a| {
+            crate::xapi::user_agent(
+                &state.settings.public_url,
+                a.user.login.as_str(),
+                &a.user.name,
+            )
+            .to_string()
+        }),
+        activity: cartable_core::progress::live_activity(&state.settings.public_url, &id),
         script: include_str!("../../assets/live.js"),
         s,
     };

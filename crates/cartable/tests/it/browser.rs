@@ -252,6 +252,12 @@ async fn a_live_room_in_chromium_plays_and_takes_a_question_by_keyboard() {
     let server = crate::support::Server::start(cmd);
     let ingest = server.url(&format!("/live/{id}/ingest/{token}"));
     let mut push = crate::live::push_command(&ingest, 90).spawn().unwrap();
+    for _ in 0..200 {
+        if server.get(&format!("/live/{id}/index.m3u8")).await.status() == 200 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     run_script(
         "live.mjs",
         vec![

@@ -1019,3 +1019,124 @@ async fn two_nodes_over_postgresql_deliver_each_room_event_to_viewers_of_both() 
     }
     assert_eq!(total, 3, "two viewers on A and one on B");
 }
+
+#[tokio::test]
+async fn the_recording_becomes_a_capsule_with_chapters_and_the_questions() {
+    if !require("ffmpeg", "-version") {
+        return;
+    }
+    let env = Env::new().await;
+    add_user(&env, "prof", "teacher", "tajine-2026");
+    add_user(&env, "amina", "learner", "tajine-2026");
+    let server = env.serve(&["--demo"]);
+    let before = server.json("/api/v1/programmes/math-primary-5").await;
+    let (id, token) = create(&env, &["--by", "prof", "--programme", "math-primary-5"]);
+    let (mut teacher, tcsrf) = signed_in(&server, "prof").await;
+    let (mut learner, lcsrf) = signed_in(&server, "amina").await;
+    let mut events = Stream::open(&server, &format!("/live/{id}/events?after=0"), &[]).await;
+    let ingest = server.url(&format!("/live/{id}/ingest/{token}"));
+    let mut push = push_command(&ingest, 8).spawn().unwrap();
+    events
+        .next_named("state", Duration::from_secs(20))
+        .await
+        .unwrap();
+
+    // A slide a few seconds in, a question answered.
+    let room = format!("/fr/live/{id}");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let mut png = Vec::new();
+    image::RgbImage::from_pixel(16, 9, image::Rgb([20, 120, 200]))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    let slid = reqwest::Client::new()
+        .post(server.url(&format!("{room}/slide")))
+        .header("cookie", teacher.cookie_header())
+        .header("x-csrf-token", &tcsrf)
+        .header("content-type", "image/png")
+        .header("accept", "application/json")
+        .body(png)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(slid.status(), 204);
+    post_room(
+        &mut learner,
+        &format!("{room}/questions"),
+        &lcsrf,
+        &[("text", "Et 2/4 ?")],
+    )
+    .await;
+    post_room(
+        &mut teacher,
+        &format!("{room}/questions/1"),
+        &tcsrf,
+        &[("action", "answer"), ("answer", "C'est la même fraction.")],
+    )
+    .await;
+    assert!(push.wait().unwrap().success());
+    let ended = events
+        .next_named("state", Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(ended.data["state"], "ended");
+
+    // The server makes the capsule by itself.
+    let capsule_id = format!("live-{id}");
+    let deadline = Instant::now() + Duration::from_secs(240);
+    let capsule = loop {
+        let r = server.get(&format!("/api/v1/capsules/{capsule_id}")).await;
+        if r.status() == 200 {
+            break r.json::<Value>().await.unwrap();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no capsule {capsule_id} after 4 minutes"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    assert_eq!(capsule["titles"]["fr"], "Les fractions");
+    assert_eq!(capsule["level"], "primary-5", "the programme's level");
+    let ms = capsule["duration_ms"].as_u64().unwrap();
+    assert!((7_000..=9_500).contains(&ms), "{ms} ms recorded");
+    assert!(
+        capsule["renditions"].as_array().unwrap().len() >= 2,
+        "{capsule}"
+    );
+    let transcript = capsule["transcript"].as_str().unwrap();
+    assert!(transcript.contains("Questions et réponses"), "{transcript}");
+    assert!(
+        transcript.contains("amina : Et 2/4 ?") || transcript.contains("Amina : Et 2/4 ?"),
+        "{transcript}"
+    );
+    assert!(
+        transcript.contains("Réponse : C'est la même fraction."),
+        "{transcript}"
+    );
+    assert!(transcript.contains("Diapositive 1"), "{transcript}");
+    let vtt_url = capsule["chapters_url"].as_str().unwrap().to_owned();
+    assert!(vtt_url.ends_with(".vtt"));
+    let page = server
+        .get(&format!("/fr/capsules/{capsule_id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&format!("kind=\"chapters\" src=\"{vtt_url}\"")));
+    let vtt = server.get(&vtt_url).await.text().await.unwrap();
+    assert!(vtt.starts_with("WEBVTT"), "{vtt}");
+    assert_eq!(
+        vtt.matches(" --> ").count(),
+        2,
+        "the start and the slide: {vtt}"
+    );
+    let after = server.json("/api/v1/programmes/math-primary-5").await;
+    assert_eq!(
+        after["capsule_count"].as_u64().unwrap(),
+        before["capsule_count"].as_u64().unwrap() + 1,
+        "the recording joined its programme"
+    );
+    // Doing it again gives the same capsule.
+    let out = env.run(&["live", "record", &id]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), capsule_id);
+}
