@@ -23,8 +23,9 @@ pub const CHANNEL: &str = "cartable_live";
 /// holds per room and school; nothing of it is stored.
 pub const VIEWERS_CHANNEL: &str = "cartable_live_viewers";
 
-/// A session as stored.
-#[derive(Debug, Clone, Serialize)]
+/// A session as stored (and as the JSON API gives it, without its
+/// secrets).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LiveSession {
     pub id: String,
     pub schedule: Schedule,
@@ -977,6 +978,77 @@ impl Db {
         .collect()
     }
 
+    /// Keeps a hub's session on a school relay: its schedule and state
+    /// (the relay's own event numbers follow the events it stored).
+    pub async fn mirror_live(&self, session: &LiveSession) -> Result<()> {
+        let now = now();
+        sqlx::query(
+            "INSERT INTO live_sessions (id, schedule, starts_at, ends_at, public, state, token_digest, created_by, playlist_position, codecs, format, last_event, live_at, ended_at, capsule_id, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, '', $7, 0, $8, $9, 0, $10, $11, $12, $13, $13)
+             ON CONFLICT (id) DO UPDATE SET schedule = excluded.schedule, starts_at = excluded.starts_at, ends_at = excluded.ends_at,
+               public = excluded.public, state = excluded.state, codecs = excluded.codecs, format = excluded.format,
+               live_at = excluded.live_at, ended_at = excluded.ended_at, capsule_id = excluded.capsule_id, updated_at = excluded.updated_at",
+        )
+        .bind(&session.id)
+        .bind(json(&session.schedule)?)
+        .bind(session.schedule.starts_at)
+        .bind(session.schedule.ends_at)
+        .bind(i64::from(session.schedule.audience.public))
+        .bind(session.state.as_str())
+        .bind(&session.created_by)
+        .bind(&session.codecs)
+        .bind(&session.format)
+        .bind(session.live_at)
+        .bind(session.ended_at)
+        .bind(&session.capsule_id)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Stores an event a relay heard from its hub, under the hub's number.
+    /// False if it was stored already.
+    pub async fn put_relayed_event(&self, stored: &Stored) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO live_events (session_id, id, staff, body, at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        )
+        .bind(&stored.s)
+        .bind(stored.e.id)
+        .bind(i64::from(stored.staff))
+        .bind(json(&stored.e.event)?)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE live_sessions SET last_event = $2 WHERE id = $1 AND last_event < $2")
+            .bind(&stored.s)
+            .bind(stored.e.id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(inserted.rows_affected() == 1)
+    }
+
+    /// Stores the playlist a relay copied from its hub (every blob it
+    /// names is already here).
+    pub async fn put_relayed_playlist(&self, id: &str, playlist: &str) -> Result<()> {
+        sqlx::query("UPDATE live_sessions SET playlist = $2, updated_at = $3 WHERE id = $1")
+            .bind(id)
+            .bind(playlist)
+            .bind(now())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// What a room holds, read from its events (on a relay, which has the
+    /// events but not the hub's tables).
+    pub async fn room_from_events(&self, id: &str, staff: bool) -> Result<RoomNow> {
+        let events = self.room_events_after(id, 0, i64::MAX).await?;
+        Ok(fold_room(&events, staff))
+    }
+
     /// Hears every room event committed on any node, in order per session
     /// (PostgreSQL only; on SQLite there is one node and it publishes what
     /// it writes itself).
@@ -1018,6 +1090,49 @@ impl Db {
         }
         Ok(audience)
     }
+}
+
+/// The room as its events leave it: each question and poll in its last
+/// state, the last count of hands and slide.
+pub fn fold_room(events: &[Stored], staff: bool) -> RoomNow {
+    let mut now = RoomNow::default();
+    let mut questions: std::collections::BTreeMap<i64, Question> = Default::default();
+    let mut polls: std::collections::BTreeMap<i64, Poll> = Default::default();
+    let mut raised: Vec<(String, String)> = Vec::new();
+    for stored in events {
+        now.last_event = now.last_event.max(stored.e.id);
+        match &stored.e.event {
+            RoomEvent::Question(q) => {
+                questions.insert(q.id, q.clone());
+            }
+            RoomEvent::Poll(p) => {
+                polls.insert(p.id, p.clone());
+            }
+            RoomEvent::Hands { raised } => now.hands = *raised,
+            RoomEvent::Hand {
+                login,
+                name,
+                raised: up,
+            } => {
+                raised.retain(|(l, _)| l != login);
+                if *up {
+                    raised.push((login.clone(), name.clone()));
+                }
+            }
+            RoomEvent::Slide { url } => now.slide = Some(url.clone()),
+            RoomEvent::State { .. } => {}
+        }
+    }
+    now.questions = questions
+        .into_values()
+        .rev()
+        .filter(|q| staff || q.state.public())
+        .collect();
+    now.polls = polls.into_values().rev().take(5).collect();
+    if staff {
+        now.raised = raised;
+    }
+    now
 }
 
 /// A PostgreSQL connection listening for room events.

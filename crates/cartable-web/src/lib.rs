@@ -70,6 +70,8 @@ pub struct AppState {
     pub sync_gates: sync::Gates,
     /// The live rooms this node holds open.
     pub rooms: live::Rooms,
+    /// On a school relay: the hub the room's forms go to.
+    pub upstream: std::sync::OnceLock<std::sync::Arc<dyn live::Upstream>>,
     /// Woken when this node ended a live session, so its recording is
     /// made into a capsule at once.
     pub recordings_due: tokio::sync::Notify,
@@ -123,6 +125,7 @@ impl AppState {
             sync_gates: sync::Gates::default(),
             rooms: live::Rooms::default(),
             recordings_due: tokio::sync::Notify::new(),
+            upstream: std::sync::OnceLock::new(),
             playlists: live::Playlists::default(),
         })
     }

@@ -44,6 +44,9 @@ pub struct Config {
     /// harvesters are told (Identify).
     pub archive_name: String,
     pub archive_email: String,
+    /// On a school relay (`serve --relay HUB_URL`): the API token of the
+    /// school's account on the hub.
+    pub relay_token: Option<String>,
 }
 
 impl Default for Config {
@@ -64,6 +67,7 @@ impl Default for Config {
             hub_key_file: None,
             archive_name: "cartable archive".into(),
             archive_email: "archive@example.org".into(),
+            relay_token: None,
         }
     }
 }

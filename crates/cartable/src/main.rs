@@ -8,6 +8,7 @@ mod demo;
 mod import;
 mod live;
 mod lrs;
+mod relay;
 mod satchel;
 mod serve;
 mod sync;

@@ -26,6 +26,19 @@ pub struct Args {
     /// satchel it serves.
     #[arg(long, requires = "satchel")]
     hub_key: Option<String>,
+    /// Relay a hub's live sessions to this school (`https://hub.example`):
+    /// each segment and room event is fetched once and served to every
+    /// screen here. Needs the API token of the school's account on the hub
+    /// (`cartable user token` there) in CARTABLE_RELAY_TOKEN.
+    #[arg(long, conflicts_with = "satchel")]
+    relay: Option<String>,
+    #[arg(
+        long,
+        env = "CARTABLE_RELAY_TOKEN",
+        hide_env_values = true,
+        requires = "relay"
+    )]
+    relay_token: Option<String>,
 }
 
 pub async fn run(mut config: Config, args: Args) -> anyhow::Result<ExitCode> {
@@ -81,7 +94,15 @@ pub async fn run(mut config: Config, args: Args) -> anyhow::Result<ExitCode> {
         .context("cannot bring the search index up to date")?;
     tokio::spawn(cartable_web::keep_search_current(state.clone()));
     tokio::spawn(cartable_web::live::follow(state.clone()));
-    if args.satchel.is_none() {
+    if let Some(hub) = &args.relay {
+        let token = app
+            .config
+            .relay_token
+            .as_deref()
+            .context("--relay needs the school's API token on the hub: set relay_token (CARTABLE_RELAY_TOKEN)")?;
+        let hub = crate::relay::Hub::new(hub, token)?;
+        tokio::spawn(crate::relay::run(state.clone(), hub));
+    } else if args.satchel.is_none() {
         let recorder = App {
             config: app.config.clone(),
             db: app.db.clone(),

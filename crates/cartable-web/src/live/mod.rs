@@ -55,6 +55,9 @@ pub fn router() -> Router<Shared> {
         )
         .route("/live/{id}/index.m3u8", get(playlist))
         .route("/live/{id}/events", get(events))
+        .route("/live/{id}/viewers", axum::routing::post(relay_viewers))
+        .route("/api/v1/live", get(api_list))
+        .route("/api/v1/live/{id}", get(api_session))
         .route("/live/calendar.ics", get(calendar::public))
         .route("/live/calendar/{kind}/{file}", get(calendar::group))
 }
@@ -287,6 +290,20 @@ pub async fn recording_playlist(
     Ok(Some(text))
 }
 
+/// Keeps a playlist a relay copied from its hub, for its viewers.
+pub fn keep_playlist(state: &Shared, id: &str, text: &str) {
+    let live_state = if text.contains("#EXT-X-ENDLIST") {
+        LiveState::Ended
+    } else {
+        LiveState::Live
+    };
+    state.playlists.put(
+        id,
+        Some(Bytes::copy_from_slice(text.as_bytes())),
+        live_state,
+    );
+}
+
 /// Ends what ending a session needs on this node: the recording's
 /// playlist, and the playlist kept in memory.
 pub async fn finish(state: &Shared, id: &str) -> Result<(), ApiError> {
@@ -386,6 +403,68 @@ struct EventsQuery {
     /// Events after this number (a page that rendered the room passes its
     /// last; a reconnecting browser sends `Last-Event-ID` instead).
     after: Option<i64>,
+}
+
+/// What a school relay forwards to its hub: the room's forms of its
+/// classroom users (questions, hands, votes), under its own account.
+pub trait Upstream: Send + Sync {
+    /// POSTs `fields` to the hub's `path` (`/fr/live/ID/questions`…).
+    fn forward(
+        &self,
+        path: String,
+        fields: Vec<(String, String)>,
+    ) -> futures_util::future::BoxFuture<'static, Result<(), String>>;
+}
+
+/// `GET /api/v1/live`: the sessions the caller may watch, from the past
+/// week on (what a school relay mirrors).
+async fn api_list(
+    State(state): State<Shared>,
+    MaybeAuth(auth): MaybeAuth,
+) -> Result<Response, ApiError> {
+    let listing = crate::ui::live::listing_for(&state, auth.as_ref(), 500).await;
+    let sessions = state.db.live_schedule(&listing).await?;
+    Ok(axum::Json(serde_json::json!({ "sessions": sessions })).into_response())
+}
+
+/// `GET /api/v1/live/{id}`.
+async fn api_session(
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    MaybeAuth(auth): MaybeAuth,
+) -> Result<Response, ApiError> {
+    let session = session(&state, &id).await?;
+    if !crate::ui::live::may_watch(&state, &session, auth.as_ref()).await {
+        return Err(match auth {
+            None => ApiError::SignInRequired,
+            Some(_) => ApiError::Forbidden,
+        });
+    }
+    Ok(axum::Json(session).into_response())
+}
+
+/// `POST /live/{id}/viewers` from a school relay (with its API token):
+/// how many watch there, counted in its school like a node's viewers.
+async fn relay_viewers(
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let auth = crate::auth::resolve(&state, &headers)
+        .await?
+        .ok_or(ApiError::SignInRequired)?;
+    session(&state, &id).await?;
+    let count: u64 = serde_json::from_slice::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| v.get("viewers").and_then(serde_json::Value::as_u64))
+        .ok_or_else(|| ApiError::Invalid("body: {\"viewers\": N}".into()))?;
+    let school = school_of(&state, Some(&auth)).await;
+    state
+        .rooms
+        .relayed_viewers(&state.db, auth.user.login.as_str(), &id, &school, count)
+        .await;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// Whether the caller moderates the session: its author, or an admin.

@@ -116,10 +116,10 @@ impl Drop for Seat {
 
 /// One node's viewer counts for one room, as sent to the others.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct NodeViewers {
+pub struct NodeViewers {
     node: String,
-    s: String,
-    schools: HashMap<String, u64>,
+    pub s: String,
+    pub schools: HashMap<String, u64>,
 }
 
 /// The viewers of a room across every node, as viewers are told.
@@ -142,6 +142,7 @@ pub struct Rooms {
     /// Set when the server stops: every stream ends, so browsers reconnect
     /// to another node at once instead of holding the shutdown.
     closing: tokio::sync::watch::Sender<bool>,
+    upstream_counts: std::sync::atomic::AtomicBool,
 }
 
 impl Default for Rooms {
@@ -156,6 +157,7 @@ impl Default for Rooms {
             node,
             others: Mutex::new(HashMap::new()),
             closing: tokio::sync::watch::channel(false).0,
+            upstream_counts: std::sync::atomic::AtomicBool::new(false),
         }
     }
 }
@@ -213,7 +215,7 @@ impl Rooms {
 
     /// Sends an event to the room's viewers on this node, after any it
     /// skipped.
-    async fn deliver(&self, db: &Db, stored: &Stored) {
+    pub async fn deliver(&self, db: &Db, stored: &Stored) {
         let Some(room) = self.existing(&stored.s) else {
             return;
         };
@@ -304,7 +306,7 @@ impl Rooms {
     }
 
     /// This node's counts, for the others.
-    fn local_counts(&self) -> Vec<NodeViewers> {
+    pub fn local_counts(&self) -> Vec<NodeViewers> {
         lock(&self.rooms)
             .values()
             .map(|room| NodeViewers {
@@ -313,6 +315,35 @@ impl Rooms {
                 schools: lock(&room.viewers).clone(),
             })
             .collect()
+    }
+
+    /// A school relay's viewers, counted like another node's and told to
+    /// the other nodes.
+    pub async fn relayed_viewers(&self, db: &Db, relay: &str, id: &str, school: &str, n: u64) {
+        let counts = NodeViewers {
+            node: format!("relay:{relay}"),
+            s: id.to_owned(),
+            schools: [(school.to_owned(), n)].into(),
+        };
+        let payload = serde_json::to_string(&counts).unwrap_or_default();
+        if let Err(e) = db.notify_viewers(&payload).await {
+            tracing::warn!(error = %e, "relay viewer counts could not be sent");
+        }
+        self.heard(counts);
+    }
+
+    /// Passes a frame a relay heard from its hub (the viewer counts) to
+    /// this node's viewers.
+    pub fn relay_frame(&self, id: &str, name: &str, data: &str) {
+        if let Some(room) = self.existing(id) {
+            let _ = room.sender.send(Frame::transient(name, data));
+        }
+    }
+
+    /// On a relay: the viewer counts come from the hub, not from here.
+    pub fn counts_from_upstream(&self) {
+        self.upstream_counts
+            .store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
     fn heard(&self, counts: NodeViewers) {
@@ -350,6 +381,12 @@ impl Rooms {
     /// Tells each room's viewers on this node the count across nodes, when
     /// it changed.
     fn tell_viewers(&self) {
+        if self
+            .upstream_counts
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            return;
+        }
         let rooms: Vec<Arc<Room>> = lock(&self.rooms).values().cloned().collect();
         for room in rooms {
             if room.sender.receiver_count() == 0 {

@@ -99,9 +99,10 @@ pub async fn listing_for(state: &Shared, auth: Option<&Auth>, limit: i64) -> Lis
 /// Whether the caller may open a session's room: public sessions are for
 /// everyone; others for their schools' and classes' members, their
 /// author and admins.
-async fn may_watch(state: &Shared, session: &LiveSession, auth: Option<&Auth>) -> bool {
+pub async fn may_watch(state: &Shared, session: &LiveSession, auth: Option<&Auth>) -> bool {
     let audience = &session.schedule.audience;
-    if audience.public || moderates(session, auth) {
+    // A school relay mirrors only what its hub lets the school watch.
+    if audience.public || moderates(session, auth) || state.upstream.get().is_some() {
         return true;
     }
     let (schools, classes) = groups_of(state, auth).await;
@@ -558,7 +559,12 @@ pub async fn room(
         };
     }
     let staff = moderates(&s, auth.as_ref());
-    let now = state.db.room_now(&id, staff).await.map_err(|e| (lang, e))?;
+    let now = if state.upstream.get().is_some() {
+        state.db.room_from_events(&id, staff).await
+    } else {
+        state.db.room_now(&id, staff).await
+    }
+    .map_err(|e| (lang, e))?;
     let registered = match (&auth, s.schedule.capacity) {
         (Some(a), Some(_)) => Some(
             state
@@ -686,6 +692,48 @@ async fn answer(
     Ok(done(lang, id, headers))
 }
 
+/// Who a room form speaks for: the caller, or, from a school relay's
+/// token (a teacher's or broadcaster's), the classroom user it names
+/// (`for_login`, `for_name`), kept apart as `RELAY/LOGIN`.
+fn speaker(auth: &Auth, f: &[(String, String)]) -> (String, String) {
+    let relayed = auth.csrf.is_none() && Broadcasters::ALLOWED.contains(&auth.user.role);
+    match (field(f, "for_login"), field(f, "for_name")) {
+        (login, name) if relayed && !login.is_empty() => (
+            format!("{}/{login}", auth.user.login),
+            format!(
+                "{} ({})",
+                if name.is_empty() { login } else { name },
+                auth.user.name
+            ),
+        ),
+        _ => (auth.user.login.to_string(), auth.user.name.clone()),
+    }
+}
+
+/// On a school relay, sends a room form to the hub for the classroom
+/// user; None elsewhere.
+async fn forwarded(
+    state: &Shared,
+    lang: UiLang,
+    path: String,
+    auth: &Auth,
+    body: &[u8],
+    headers: &HeaderMap,
+) -> Option<Result<Response, PageError>> {
+    let upstream = state.upstream.get()?;
+    let mut f: Vec<(String, String)> = fields(body)
+        .into_iter()
+        .filter(|(k, _)| k != "csrf" && k != "for_login" && k != "for_name")
+        .collect();
+    f.push(("for_login".into(), auth.user.login.to_string()));
+    f.push(("for_name".into(), auth.user.name.clone()));
+    let id = path.split('/').nth(3).unwrap_or_default().to_owned();
+    Some(match upstream.forward(path, f).await {
+        Ok(()) => Ok(done(lang, &id, headers)),
+        Err(reason) => Ok(refused(lang, StatusCode::BAD_GATEWAY, reason)),
+    })
+}
+
 pub async fn ask(
     State(state): State<Shared>,
     Path((lang, id)): Path<(String, String)>,
@@ -695,6 +743,10 @@ pub async fn ask(
 ) -> Result<Response, PageError> {
     let lang = ui_lang(&lang)?;
     let s = room_for(&state, lang, &id, &auth).await?;
+    let path = format!("/{}/live/{id}/questions", lang.code());
+    if let Some(done) = forwarded(&state, lang, path, &auth, &body, &headers).await {
+        return done;
+    }
     if s.state == LiveState::Ended {
         return Ok(refused(
             lang,
@@ -713,10 +765,8 @@ pub async fn ask(
             ));
         }
     };
-    let stored = state
-        .db
-        .ask(&id, auth.user.login.as_str(), &auth.user.name, &text)
-        .await;
+    let (login, name) = speaker(&auth, &f);
+    let stored = state.db.ask(&id, &login, &name, &text).await;
     answer(&state, lang, &id, &headers, stored).await
 }
 
@@ -764,10 +814,16 @@ pub async fn hand(
 ) -> Result<Response, PageError> {
     let lang = ui_lang(&lang)?;
     room_for(&state, lang, &id, &auth).await?;
-    let raised = field(&fields(&body), "raised") == "1";
+    let path = format!("/{}/live/{id}/hand", lang.code());
+    if let Some(done) = forwarded(&state, lang, path, &auth, &body, &headers).await {
+        return done;
+    }
+    let f = fields(&body);
+    let raised = field(&f, "raised") == "1";
+    let (login, name) = speaker(&auth, &f);
     let stored = state
         .db
-        .hand(&id, auth.user.login.as_str(), &auth.user.name, raised)
+        .hand(&id, &login, &name, raised)
         .await
         .map_err(|e| (lang, e))?;
     if stored.is_some() {
@@ -811,11 +867,17 @@ pub async fn vote(
 ) -> Result<Response, PageError> {
     let lang = ui_lang(&lang)?;
     room_for(&state, lang, &id, &auth).await?;
-    let choice = field(&fields(&body), "choice").parse::<usize>().ok();
+    let path = format!("/{}/live/{id}/polls/{poll}/vote", lang.code());
+    if let Some(done) = forwarded(&state, lang, path, &auth, &body, &headers).await {
+        return done;
+    }
+    let f = fields(&body);
+    let choice = field(&f, "choice").parse::<usize>().ok();
+    let (login, _) = speaker(&auth, &f);
     let counted = match choice {
         Some(c) => state
             .db
-            .vote(&id, poll, auth.user.login.as_str(), c)
+            .vote(&id, poll, &login, c)
             .await
             .map_err(|e| (lang, e))?,
         None => false,

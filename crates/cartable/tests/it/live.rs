@@ -1140,3 +1140,277 @@ async fn the_recording_becomes_a_capsule_with_chapters_and_the_questions() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), capsule_id);
 }
+
+/// A TCP proxy on loopback that can be cut, counting the segment requests
+/// that cross it.
+struct Proxy {
+    url: String,
+    cut: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    links: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+    /// Every `GET /media/b/…` path that crossed.
+    fetched: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Proxy {
+    async fn start(target: &str) -> Proxy {
+        use std::sync::atomic::Ordering;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let target = target.trim_start_matches("http://").to_owned();
+        let proxy = Proxy {
+            url,
+            cut: Default::default(),
+            links: Default::default(),
+            fetched: Default::default(),
+        };
+        let (cut, links, fetched) = (
+            proxy.cut.clone(),
+            proxy.links.clone(),
+            proxy.fetched.clone(),
+        );
+        tokio::spawn(async move {
+            loop {
+                let Ok((client, _)) = listener.accept().await else {
+                    return;
+                };
+                if cut.load(Ordering::SeqCst) {
+                    drop(client);
+                    continue;
+                }
+                let target = target.clone();
+                let fetched = fetched.clone();
+                let link = tokio::spawn(async move {
+                    let Ok(server) = tokio::net::TcpStream::connect(&target).await else {
+                        return;
+                    };
+                    let (mut cr, mut cw) = client.into_split();
+                    let (mut sr, mut sw) = server.into_split();
+                    let up = async {
+                        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                        let mut buf = vec![0u8; 16 * 1024];
+                        loop {
+                            let n = match cr.read(&mut buf).await {
+                                Ok(0) | Err(_) => break,
+                                Ok(n) => n,
+                            };
+                            let text = String::from_utf8_lossy(&buf[..n]);
+                            for line in text.lines().filter(|l| l.starts_with("GET /media/b/")) {
+                                fetched
+                                    .lock()
+                                    .unwrap()
+                                    .push(line.split(' ').nth(1).unwrap().to_owned());
+                            }
+                            if sw.write_all(&buf[..n]).await.is_err() {
+                                break;
+                            }
+                        }
+                    };
+                    let down = tokio::io::copy(&mut sr, &mut cw);
+                    tokio::select! { () = up => {}, _ = down => {} }
+                });
+                links.lock().unwrap().push(link);
+            }
+        });
+        proxy
+    }
+
+    /// Drops every connection and refuses new ones until `restore`.
+    fn cut(&self) {
+        self.cut.store(true, std::sync::atomic::Ordering::SeqCst);
+        for link in self.links.lock().unwrap().drain(..) {
+            link.abort();
+        }
+    }
+
+    fn restore(&self) {
+        self.cut.store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[tokio::test]
+async fn a_school_relay_copies_each_segment_once_and_rides_out_a_cut() {
+    if !require("ffmpeg", "-version") || !require("ffprobe", "-version") {
+        return;
+    }
+    let hub_env = Env::new().await;
+    add_user(&hub_env, "prof", "teacher", "tajine-2026");
+    add_user(&hub_env, "douar", "teacher", "tajine-2026");
+    let token = crate::accounts::token(&hub_env, "douar");
+    let (id, ingest_token) = create(&hub_env, &["--by", "prof"]);
+    let hub = hub_env.serve(&[]);
+    let proxy = Proxy::start(&hub.url).await;
+
+    // The school's box: its own data, its own learner.
+    let school = tempfile::tempdir().unwrap();
+    let mut add = Command::new(crate::support::BIN);
+    add.arg("--data-dir")
+        .arg(school.path())
+        .args([
+            "user", "add", "amina", "--role", "learner", "--name", "Amina",
+        ])
+        .stdin(Stdio::piped());
+    let mut child = add.spawn().unwrap();
+    {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"tajine-2026\n")
+            .unwrap();
+    }
+    assert!(child.wait().unwrap().success());
+    let mut relay_cmd = Command::new(crate::support::BIN);
+    relay_cmd
+        .arg("--data-dir")
+        .arg(school.path())
+        .env("CARTABLE_LOG_LEVEL", "warn")
+        .env("CARTABLE_RELAY_TOKEN", &token)
+        .args(["serve", "--listen", "127.0.0.1:0", "--relay", &proxy.url]);
+    let relay = Server::start(relay_cmd);
+
+    let mut push = push_command(&hub.url(&format!("/live/{id}/ingest/{ingest_token}")), 60)
+        .spawn()
+        .unwrap();
+    // The relay finds the session live within its schedule's round.
+    let deadline = Instant::now() + Duration::from_secs(40);
+    while relay.get(&format!("/live/{id}/index.m3u8")).await.status() != 200 {
+        assert!(
+            Instant::now() < deadline,
+            "the relay never offered the stream"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let probe = ffprobe(&relay.url(&format!("/live/{id}/index.m3u8")));
+    assert_eq!(codecs(&probe), ["aac", "h264"]);
+
+    // Five screens play from the relay; the hub sends each segment once.
+    for _ in 0..5 {
+        let text = relay
+            .get(&format!("/live/{id}/index.m3u8"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        for uri in text.lines().filter(|l| l.starts_with("/media/b/")) {
+            assert_eq!(relay.get(uri).await.status(), 200, "{uri}");
+        }
+    }
+    let fetched = proxy.fetched.lock().unwrap().clone();
+    let mut unique = fetched.clone();
+    unique.sort();
+    unique.dedup();
+    assert!(!fetched.is_empty());
+    assert_eq!(
+        fetched.len(),
+        unique.len(),
+        "a segment fetched twice from the hub: {fetched:?}"
+    );
+
+    // A question from the classroom reaches the hub's teacher, and the
+    // answer comes back to the classroom.
+    let (mut teacher, tcsrf) = signed_in(&hub, "prof").await;
+    let mut staff = Stream::open(
+        &hub,
+        &format!("/live/{id}/events?after=0"),
+        &[("cookie", teacher.cookie_header())],
+    )
+    .await;
+    let mut classroom = Stream::open(&relay, &format!("/live/{id}/events?after=0"), &[]).await;
+    let (mut learner, lcsrf) = signed_in(&relay, "amina").await;
+    assert_eq!(
+        post_room(
+            &mut learner,
+            &format!("/fr/live/{id}/questions"),
+            &lcsrf,
+            &[("text", "Et 3/6 ?")]
+        )
+        .await,
+        303
+    );
+    let q = staff
+        .next_named("question", Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(q.data["name"], "Amina (douar)");
+    let qid = q.data["id"].as_i64().unwrap();
+    post_room(
+        &mut teacher,
+        &format!("/fr/live/{id}/questions/{qid}"),
+        &tcsrf,
+        &[("action", "approve")],
+    )
+    .await;
+    let shown = classroom
+        .next_named("question", Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(shown.data["state"], "approved");
+
+    // The hub reaches the relay's count of viewers.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut counted = false;
+    while !counted && Instant::now() < deadline {
+        if let Some(v) = staff.next_named("viewers", Duration::from_secs(6)).await {
+            counted = v.data["total"].as_u64().unwrap() >= 2;
+        }
+    }
+    assert!(counted, "the hub counts the classroom's screen");
+
+    // The hub is out of reach for 10 s; a poll opens meanwhile.
+    let before = relay
+        .get(&format!("/live/{id}/index.m3u8"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    proxy.cut();
+    post_room(
+        &mut teacher,
+        &format!("/fr/live/{id}/polls"),
+        &tcsrf,
+        &[("question", "Pareil ?"), ("options", "oui\nnon")],
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    assert_eq!(
+        relay.get(&format!("/live/{id}/index.m3u8")).await.status(),
+        200,
+        "the classroom still has its stream during the cut"
+    );
+    proxy.restore();
+    let poll = classroom.next_named("poll", Duration::from_secs(15)).await;
+    assert_eq!(
+        poll.unwrap().data["question"],
+        "Pareil ?",
+        "the event of the cut arrives after it"
+    );
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let now = relay
+            .get(&format!("/live/{id}/index.m3u8"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        if now != before {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the stream did not move on after the cut"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let fetched = proxy.fetched.lock().unwrap().clone();
+    let mut unique = fetched.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(
+        fetched.len(),
+        unique.len(),
+        "still once per segment: {fetched:?}"
+    );
+    let _ = push.kill();
+    let _ = push.wait();
+}
