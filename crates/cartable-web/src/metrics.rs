@@ -98,6 +98,13 @@ impl axum::serve::Listener for CountedListener {
 /// A connection that lowers the gauge when it closes.
 pub struct Counted(TcpStream);
 
+impl Counted {
+    /// The bytes waiting to be read, left in place.
+    pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.peek(buf).await
+    }
+}
+
 impl Drop for Counted {
     fn drop(&mut self) {
         metrics::gauge!("http_open_connections").decrement(1.0);

@@ -118,15 +118,11 @@ pub async fn run(mut config: Config, args: Args) -> anyhow::Result<ExitCode> {
     let stopping = std::sync::Arc::new(tokio::sync::Notify::new());
     let signalled = stopping.clone();
     let rooms = state.clone();
-    let server = cartable_web::serve(
-        metrics::CountedListener(listener),
-        cartable_web::router(state),
-        async move {
-            shutdown_signal().await;
-            rooms.rooms.close();
-            signalled.notify_one();
-        },
-    );
+    let server = cartable_web::serve(metrics::CountedListener(listener), state, async move {
+        shutdown_signal().await;
+        rooms.rooms.close();
+        signalled.notify_one();
+    });
     // A client that never finishes its download must not keep the node
     // from stopping: in-flight requests get a grace period, then go.
     let grace = async {

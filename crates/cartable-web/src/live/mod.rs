@@ -486,30 +486,65 @@ async fn school_of(state: &Shared, auth: Option<&crate::auth::Auth>) -> String {
     }
 }
 
-/// The room's server-sent events: those after `Last-Event-ID` (or
-/// `?after=`) from the table, then each as it happens. Without either,
-/// only what happens from now on.
-async fn events(
-    State(state): State<Shared>,
-    Path(id): Path<String>,
-    Query(query): Query<EventsQuery>,
-    MaybeAuth(auth): MaybeAuth,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let session = session(&state, &id).await?;
-    let staff = moderates(&session, auth.as_ref());
-    let last_id = headers
-        .get("last-event-id")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<i64>().ok());
-    let after = last_id.or(query.after);
-    let school = school_of(&state, auth.as_ref()).await;
-    let (receiver, seat) = state.rooms.join(&id, &school);
+/// An event stream being opened: what to send first (the retry delay and
+/// the events missed), then what follows.
+struct Opened {
+    first: Vec<Bytes>,
+    follow: Following,
+}
+
+/// A viewer's place in a room: the frames to come.
+struct Following {
+    receiver: tokio::sync::broadcast::Receiver<Frame>,
+    seat: rooms::Seat,
+    /// The number of the last event sent.
+    sent: i64,
+    staff: bool,
+}
+
+impl Following {
+    /// The next bytes to send: an event, or a comment after a quiet
+    /// minute. None when the stream ends: the server stops, or the viewer
+    /// fell too far behind (its browser reconnects and catches up from its
+    /// last id).
+    async fn next(&mut self) -> Option<Bytes> {
+        loop {
+            let next = tokio::select! {
+                next = tokio::time::timeout(HEARTBEAT, self.receiver.recv()) => next,
+                () = self.seat.closing() => return None,
+            };
+            return match next {
+                Err(_) => Some(Bytes::from_static(b": \n\n")),
+                Ok(Ok(frame)) => {
+                    if frame.id != 0 && frame.id <= self.sent || frame.staff && !self.staff {
+                        continue;
+                    }
+                    self.sent = self.sent.max(frame.id);
+                    Some(frame.bytes)
+                }
+                Ok(Err(RecvError::Lagged(_) | RecvError::Closed)) => None,
+            };
+        }
+    }
+}
+
+/// Joins a room for a viewer: the events after `after` from the table,
+/// then each as it happens (without `after`, from now on).
+async fn open(
+    state: &Shared,
+    id: &str,
+    auth: Option<&crate::auth::Auth>,
+    after: Option<i64>,
+) -> Result<Opened, ApiError> {
+    let session = session(state, id).await?;
+    let staff = moderates(&session, auth);
+    let school = school_of(state, auth).await;
+    let (receiver, seat) = state.rooms.join(id, &school);
     let mut first = vec![Bytes::from_static(b"retry: 3000\n\n")];
     let mut sent = after.unwrap_or(session.last_event);
     if let Some(mut from) = after {
         loop {
-            let page = state.db.room_events_after(&id, from, REPLAY_PAGE).await?;
+            let page = state.db.room_events_after(id, from, REPLAY_PAGE).await?;
             for stored in &page {
                 if staff || !stored.staff {
                     first.push(Frame::of(stored).bytes);
@@ -522,32 +557,39 @@ async fn events(
             }
         }
     }
-    let replay = futures_util::stream::iter(first.into_iter().map(Ok::<Bytes, std::io::Error>));
-    let live = futures_util::stream::unfold(
-        (receiver, seat, sent, staff),
-        |(mut receiver, mut seat, mut sent, staff)| async move {
-            loop {
-                let next = tokio::select! {
-                    next = tokio::time::timeout(HEARTBEAT, receiver.recv()) => next,
-                    () = seat.closing() => return None,
-                };
-                let frame = match next {
-                    Err(_) => Bytes::from_static(b": \n\n"),
-                    Ok(Ok(frame)) => {
-                        if frame.id != 0 && frame.id <= sent || frame.staff && !staff {
-                            continue;
-                        }
-                        sent = sent.max(frame.id);
-                        frame.bytes
-                    }
-                    // Too far behind, or the room closed: the browser
-                    // reconnects and catches up from its last id.
-                    Ok(Err(RecvError::Lagged(_) | RecvError::Closed)) => return None,
-                };
-                return Some((Ok(frame), (receiver, seat, sent, staff)));
-            }
+    Ok(Opened {
+        first,
+        follow: Following {
+            receiver,
+            seat,
+            sent,
+            staff,
         },
-    );
+    })
+}
+
+fn last_event_id(headers: &HeaderMap) -> Option<i64> {
+    headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok())
+}
+
+/// The room's server-sent events (see [`open`]), when the request came
+/// through hyper (a connection that carried other requests first).
+async fn events(
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    Query(query): Query<EventsQuery>,
+    MaybeAuth(auth): MaybeAuth,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let after = last_event_id(&headers).or(query.after);
+    let Opened { first, follow } = open(&state, &id, auth.as_ref(), after).await?;
+    let replay = futures_util::stream::iter(first.into_iter().map(Ok::<Bytes, std::io::Error>));
+    let live = futures_util::stream::unfold(follow, |mut follow| async move {
+        follow.next().await.map(|b| (Ok(b), follow))
+    });
     let body = Body::from_stream(replay.chain(live));
     Ok((
         [
@@ -564,4 +606,69 @@ async fn events(
         body,
     )
         .into_response())
+}
+
+/// A stuck viewer (its socket full for this long) is dropped.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The room's server-sent events on a connection whose first request asks
+/// for them ([`crate::server`] hands it over): written straight to the
+/// socket, so a viewer costs its socket, its place in the room and a small
+/// task, not an HTTP connection's buffers. Answered with `Connection:
+/// close`; the body ends when the stream does.
+pub async fn lean_events(
+    state: Shared,
+    mut io: crate::metrics::Counted,
+    target: String,
+    headers: HeaderMap,
+) {
+    use tokio::io::AsyncWriteExt;
+    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+    let id = path
+        .strip_prefix("/live/")
+        .and_then(|p| p.strip_suffix("/events"))
+        .unwrap_or_default()
+        .to_owned();
+    let after = last_event_id(&headers).or_else(|| {
+        serde_urlencoded::from_str::<EventsQuery>(query)
+            .ok()
+            .and_then(|q| q.after)
+    });
+    let auth = crate::auth::resolve(&state, &headers).await.ok().flatten();
+    drop(headers);
+    let opened = open(&state, &id, auth.as_ref(), after).await;
+    drop(auth);
+    metrics::counter!("http_requests_total", "route" => "/live/{id}/events", "method" => "GET", "status" => if opened.is_ok() { "200" } else { "error" }).increment(1);
+    let Opened { first, mut follow } = match opened {
+        Ok(o) => o,
+        Err(e) => {
+            let body = serde_json::json!({"error": {"message": e.message()}}).to_string();
+            let status = e.status();
+            let answer = format!(
+                "HTTP/1.1 {} {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                status.as_u16(),
+                status.canonical_reason().unwrap_or(""),
+                body.len()
+            );
+            let _ = io.write_all(answer.as_bytes()).await;
+            return;
+        }
+    };
+    let head = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-store\r\nx-accel-buffering: no\r\nconnection: close\r\n\r\n";
+    let mut start = Vec::with_capacity(head.len() + first.iter().map(Bytes::len).sum::<usize>());
+    start.extend_from_slice(head);
+    for b in first {
+        start.extend_from_slice(&b);
+    }
+    let sent = tokio::time::timeout(WRITE_TIMEOUT, io.write_all(&start)).await;
+    drop(start);
+    if !matches!(sent, Ok(Ok(()))) {
+        return;
+    }
+    while let Some(bytes) = follow.next().await {
+        match tokio::time::timeout(WRITE_TIMEOUT, io.write_all(&bytes)).await {
+            Ok(Ok(())) => {}
+            _ => return,
+        }
+    }
 }

@@ -41,7 +41,18 @@ struct Stream {
 
 impl Stream {
     async fn open(server: &Server, path: &str, headers: &[(&str, String)]) -> Stream {
-        let mut request = reqwest::Client::new().get(server.url(path));
+        Stream::open_with(&reqwest::Client::new(), server, path, headers).await
+    }
+
+    /// With a client that may already hold a connection to the server (so
+    /// the stream is not its connection's first request).
+    async fn open_with(
+        client: &reqwest::Client,
+        server: &Server,
+        path: &str,
+        headers: &[(&str, String)],
+    ) -> Stream {
+        let mut request = client.get(server.url(path));
         for (k, v) in headers {
             request = request.header(*k, v);
         }
@@ -630,7 +641,20 @@ async fn the_room_carries_questions_hands_polls_and_slides_and_resumes_from_the_
             .map(|e| e.id.unwrap())
             .collect()
     };
-    let mut resumed = Stream::open(
+    // (Its connection served a page first: the stream then goes through
+    // the HTTP server's general path, not the one for fresh connections.)
+    let client = reqwest::Client::new();
+    assert_eq!(
+        client
+            .get(server.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let mut resumed = Stream::open_with(
+        &client,
         &server,
         &format!("/live/{id}/events"),
         &[("last-event-id", "2".into())],
