@@ -9,7 +9,8 @@
 # Settings: SCALES (viewers per run), PER_NODE (connections per cartable
 # node / nginx worker, 15000: a process here may open 20,000 files),
 # PER_CLIENT (connections per client process, 15000), EVENTS (events sent
-# per run, 3), GAP (seconds between them, 5), SKIP_NCHAN=1 to measure
+# per run and reported, 3; one more is sent, on which the viewers leave),
+# GAP (seconds between them, 5), SKIP_NCHAN=1 to measure
 # cartable only. Needs a release build with the example live_bench
 # (cargo build --release -p cartable --example live_bench), PostgreSQL 15
 # binaries, nginx-light and libnginx-mod-nchan, python3.
@@ -43,8 +44,9 @@ export CARTABLE_LOG_LEVEL=warn
 echo "pass-bench-1" | "$CARTABLE" --data-dir "$WORK/admin" user add chef --role admin >/dev/null
 TOKEN=$("$CARTABLE" --data-dir "$WORK/admin" user token chef --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
 
-sockstat_pages() { awk '/^TCP:/ {for (i = 1; i < NF; i++) if ($i == "mem") print $(i + 1)}' /proc/net/sockstat; }
-page=$(getconf PAGESIZE)
+# The kernel's slab memory (kB): sockets, their buffers' bookkeeping, the
+# connection tables; both ends of each loopback connection are counted.
+slab_kb() { awk '/^Slab:/ {print $2}' /proc/meminfo; }
 
 # run_clients SCALE TARGETS PATH TAG: starts the viewer processes, waits
 # until all have connected; sets CLIENTS (pids) and CLIENT_OUT (files).
@@ -55,7 +57,7 @@ run_clients() {
   for i in $(seq 1 "$n"); do
     local count=$(( scale / n + (i <= scale % n ? 1 : 0) ))
     "$LIVE_BENCH" --targets "$targets" --path "$path" --connections "$count" \
-      --sources 127.0.0.2-127.0.0.60 --events "$EVENTS" --timeout $((60 + EVENTS * GAP * 4)) \
+      --sources 127.0.0.2-127.0.0.60 --events $((EVENTS + 1)) --timeout $((120 + EVENTS * GAP * 4)) \
       --out "$WORK/$tag-$i.json" > "$WORK/$tag-$i.log" 2>&1 &
     CLIENTS+=($!); PIDS+=($!); CLIENT_OUT+=("$WORK/$tag-$i.json")
   done
@@ -100,15 +102,15 @@ for SCALE in $SCALES; do
   for i in $(seq 1 "$NODES"); do until grep -q "serving" "$WORK/node$i.log"; do sleep 0.2; done; done
   sleep 2
   rss0=0; for p in "${NODE_PIDS[@]}"; do rss0=$((rss0 + $(rss_kb "$p"))); done
-  mem0=$(sockstat_pages)
+  mem0=$(slab_kb)
   run_clients "$SCALE" "$TARGETS" "/live/$ID/events" "cartable-$SCALE"
   sleep 3
   rss1=0; for p in "${NODE_PIDS[@]}"; do rss1=$((rss1 + $(rss_kb "$p"))); done
-  mem1=$(sockstat_pages)
+  mem1=$(slab_kb)
   read -r ok bad <<< "$CONNECTED"
   echo "cartable $SCALE: $ok connected, $bad failed in ${CONNECT_SECONDS}s on $NODES nodes"
   echo "  user-space: $(( (rss1 - rss0) * 1024 / (ok > 0 ? ok : 1) )) bytes per connection (nodes' RSS $(mib $rss0) → $(mib $rss1) MiB)"
-  echo "  kernel: $(( (mem1 - mem0) * page / (ok > 0 ? ok : 1) )) bytes per connection, both ends (TCP mem $((mem0 * page / 1048576)) → $((mem1 * page / 1048576)) MiB)"
+  echo "  kernel: $(( (mem1 - mem0) * 1024 / (ok > 0 ? ok : 1) )) bytes of slab per connection, both ends (slab $(mib $mem0) → $(mib $mem1) MiB)"
   T0S=()
   for e in $(seq 1 "$EVENTS"); do
     T0S+=($(date +%s%3N))
@@ -117,6 +119,10 @@ for SCALE in $SCALES; do
       "http://127.0.0.1:8401/fr/live/$ID/polls"
     sleep "$GAP"
   done
+  # One more, not reported: the viewers leave on it, and their leaving
+  # must not weigh on the events measured.
+  curl -sf -o /dev/null -H "Authorization: Bearer $TOKEN" -H "Accept: application/json" \
+    --data-urlencode "question=end" --data-urlencode $'options=oui\nnon' "http://127.0.0.1:8401/fr/live/$ID/polls"
   for p in "${CLIENTS[@]}"; do wait "$p" || true; done
   report "cartable-$SCALE" "${T0S[@]}"
   stop_pids "${NODE_PIDS[@]}"
@@ -144,21 +150,22 @@ NGINX
   sleep 1
   npids=$(pgrep -f "nginx: worker process" | tr '\n' ' ')
   rss0=0; for p in $npids; do rss0=$((rss0 + $(rss_kb "$p"))); done
-  mem0=$(sockstat_pages)
+  mem0=$(slab_kb)
   run_clients "$SCALE" "127.0.0.1:8499" "/sub/room$SCALE" "nchan-$SCALE"
   sleep 3
   rss1=0; for p in $npids; do rss1=$((rss1 + $(rss_kb "$p"))); done
-  mem1=$(sockstat_pages)
+  mem1=$(slab_kb)
   read -r ok bad <<< "$CONNECTED"
   echo "nchan $SCALE: $ok connected, $bad failed in ${CONNECT_SECONDS}s on $WORKERS workers"
   echo "  user-space: $(( (rss1 - rss0) * 1024 / (ok > 0 ? ok : 1) )) bytes per connection (workers' RSS $(mib $rss0) → $(mib $rss1) MiB, shared memory not counted)"
-  echo "  kernel: $(( (mem1 - mem0) * page / (ok > 0 ? ok : 1) )) bytes per connection, both ends"
+  echo "  kernel: $(( (mem1 - mem0) * 1024 / (ok > 0 ? ok : 1) )) bytes of slab per connection, both ends"
   T0S=()
   for e in $(seq 1 "$EVENTS"); do
     T0S+=($(date +%s%3N))
     curl -sf -o /dev/null -X POST -d "{\"type\":\"poll\",\"question\":\"Q$e\"}" "http://127.0.0.1:8499/pub/room$SCALE"
     sleep "$GAP"
   done
+  curl -sf -o /dev/null -X POST -d '{"type":"poll","question":"end"}' "http://127.0.0.1:8499/pub/room$SCALE"
   for p in "${CLIENTS[@]}"; do wait "$p" || true; done
   report "nchan-$SCALE" "${T0S[@]}"
   kill "$(cat "$WORK/nginx.pid")"; sleep 1

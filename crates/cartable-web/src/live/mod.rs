@@ -634,10 +634,15 @@ pub async fn lean_events(
             .ok()
             .and_then(|q| q.after)
     });
-    let auth = crate::auth::resolve(&state, &headers).await.ok().flatten();
+    // Boxed, as is the opening: the task then keeps for the stream's life
+    // only what following it needs, not the room of these futures.
+    let auth = Box::pin(crate::auth::resolve(&state, &headers))
+        .await
+        .ok()
+        .flatten();
     drop(headers);
-    let opened = open(&state, &id, auth.as_ref(), after).await;
-    drop(auth);
+    let opened = Box::pin(open(&state, &id, auth.as_ref(), after)).await;
+    drop((auth, id, target));
     metrics::counter!("http_requests_total", "route" => "/live/{id}/events", "method" => "GET", "status" => if opened.is_ok() { "200" } else { "error" }).increment(1);
     let Opened { first, mut follow } = match opened {
         Ok(o) => o,
