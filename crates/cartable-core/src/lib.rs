@@ -15,6 +15,7 @@ pub mod ids;
 pub mod live;
 pub mod manifest;
 pub mod progress;
+pub mod quiz;
 pub mod renditions;
 pub mod satchel;
 pub mod sync;
