@@ -152,6 +152,34 @@ fn question_from_row(row: &AnyRow) -> Result<Question> {
     })
 }
 
+fn stored_from_row(id: &str, row: &AnyRow) -> Result<Stored> {
+    let body: String = row.try_get("body")?;
+    let staff: i64 = row.try_get("staff")?;
+    Ok(Stored {
+        s: id.to_owned(),
+        staff: staff != 0,
+        e: Numbered {
+            id: row.try_get("id")?,
+            event: serde_json::from_str(&body).map_err(|e| corrupt("room event", e))?,
+        },
+    })
+}
+
+fn options_from_row(row: &AnyRow) -> Result<Vec<String>> {
+    let options: String = row.try_get("options")?;
+    serde_json::from_str(&options).map_err(|e| corrupt("poll options", e))
+}
+
+/// The next number of a question or poll of a session (in the room
+/// write's transaction, which holds the session's row).
+async fn next_number(tx: &mut Transaction<'static, Any>, table: &str, id: &str) -> Result<i64> {
+    let sql = format!("SELECT COALESCE(MAX(id), 0) + 1 FROM {table} WHERE session_id = $1");
+    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await?)
+}
+
 fn json<T: Serialize>(value: &T) -> Result<String> {
     serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
@@ -570,12 +598,7 @@ impl Db {
         let Some(mut tx) = self.room_tx(id).await? else {
             return Ok(None);
         };
-        let number: i64 = sqlx::query_scalar(
-            "SELECT COALESCE(MAX(id), 0) + 1 FROM live_questions WHERE session_id = $1",
-        )
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
+        let number = next_number(&mut tx, "live_questions", id).await?;
         let question = Question {
             id: number,
             name: name.to_owned(),
@@ -693,12 +716,7 @@ impl Db {
         let Some(mut tx) = self.room_tx(id).await? else {
             return Ok(None);
         };
-        let number: i64 = sqlx::query_scalar(
-            "SELECT COALESCE(MAX(id), 0) + 1 FROM live_polls WHERE session_id = $1",
-        )
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
+        let number = next_number(&mut tx, "live_polls", id).await?;
         sqlx::query(
             "INSERT INTO live_polls (session_id, id, question, options, open, at) VALUES ($1, $2, $3, $4, 1, $5)",
         )
@@ -736,9 +754,7 @@ impl Db {
         let Some(row) = row else {
             return Ok(false);
         };
-        let options: String = row.try_get("options")?;
-        let options: Vec<String> =
-            serde_json::from_str(&options).map_err(|e| corrupt("poll options", e))?;
+        let options = options_from_row(&row)?;
         let open: i64 = row.try_get("open")?;
         if open == 0 || choice >= options.len() {
             return Ok(false);
@@ -773,9 +789,7 @@ impl Db {
 
     async fn poll_from_row(&self, id: &str, row: &AnyRow) -> Result<Poll> {
         let number: i64 = row.try_get("id")?;
-        let options: String = row.try_get("options")?;
-        let options: Vec<String> =
-            serde_json::from_str(&options).map_err(|e| corrupt("poll options", e))?;
+        let options = options_from_row(row)?;
         let mut votes = vec![0u64; options.len()];
         let counts = sqlx::query(
             "SELECT choice, COUNT(*) AS n FROM live_votes WHERE session_id = $1 AND poll_id = $2 GROUP BY choice",
@@ -829,18 +843,7 @@ impl Db {
         .fetch_all(&self.pool)
         .await?
         .iter()
-        .map(|r| {
-            let body: String = r.try_get("body")?;
-            let staff: i64 = r.try_get("staff")?;
-            Ok(Stored {
-                s: id.to_owned(),
-                staff: staff != 0,
-                e: Numbered {
-                    id: r.try_get("id")?,
-                    event: serde_json::from_str(&body).map_err(|e| corrupt("room event", e))?,
-                },
-            })
-        })
+        .map(|r| stored_from_row(id, r))
         .collect()
     }
 
@@ -945,22 +948,7 @@ impl Db {
             .fetch_all(&self.pool)
             .await?
             .iter()
-            .map(|r| {
-                let body: String = r.try_get("body")?;
-                let staff: i64 = r.try_get("staff")?;
-                Ok((
-                    r.try_get("at")?,
-                    Stored {
-                        s: id.to_owned(),
-                        staff: staff != 0,
-                        e: Numbered {
-                            id: r.try_get("id")?,
-                            event: serde_json::from_str(&body)
-                                .map_err(|e| corrupt("room event", e))?,
-                        },
-                    },
-                ))
-            })
+            .map(|r| Ok((r.try_get("at")?, stored_from_row(id, r)?)))
             .collect()
     }
 

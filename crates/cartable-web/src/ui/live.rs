@@ -821,16 +821,11 @@ pub async fn hand(
     let f = fields(&body);
     let raised = field(&f, "raised") == "1";
     let (login, name) = speaker(&auth, &f);
-    let stored = state
-        .db
-        .hand(&id, &login, &name, raised)
-        .await
-        .map_err(|e| (lang, e))?;
-    if stored.is_some() {
+    let stored = state.db.hand(&id, &login, &name, raised).await;
+    if let Ok(Some(_)) = &stored {
         state.rooms.owe_hands(&id);
     }
-    publish(&state, stored).await;
-    Ok(done(lang, &id, &headers))
+    answer(&state, lang, &id, &headers, stored).await
 }
 
 pub async fn open_poll(
