@@ -8,6 +8,9 @@
 //! share per item in its place. Short text is compared without case,
 //! accents or Arabic vowel marks, and with spaces folded.
 
+pub mod moodle;
+pub mod paper;
+
 use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
@@ -77,6 +80,40 @@ pub struct Question {
     /// Level, subject, skill…, as `level:primary-5`, `skill:fractions`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// Pictures and sounds shown with the text, so that those who cannot
+    /// read can take the question too.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub media: Vec<Media>,
+}
+
+/// A picture or a sound of a question, as a stored blob.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Media {
+    /// The blob's BLAKE3 hash.
+    pub blob: String,
+    /// `image/png`, `audio/mpeg`…
+    pub mime: String,
+    /// What the picture shows, for those who cannot see it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub alt: String,
+}
+
+/// The media type of a question's file, by its name's extension: only
+/// pictures and sounds a browser shows and plays.
+pub fn media_type(name: &str) -> Option<&'static str> {
+    let ext = name.rsplit_once('.')?.1.to_ascii_lowercase();
+    Some(match ext.as_str() {
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "svg" => "image/svg+xml",
+        "mp3" => "audio/mpeg",
+        "m4a" => "audio/mp4",
+        "ogg" | "oga" | "opus" => "audio/ogg",
+        "wav" => "audio/wav",
+        _ => return None,
+    })
 }
 
 /// A learner's answer, by question type.
@@ -134,6 +171,58 @@ fn number_and_unit(text: &str) -> Option<(f64, String)> {
 }
 
 impl Question {
+    /// Whether the question can be asked and scored: some text, enough
+    /// options, at least one right answer.
+    pub fn check(&self) -> Result<(), String> {
+        if self.text.trim().is_empty() && self.media.is_empty() {
+            return Err("the question has no text".into());
+        }
+        fn right(mut weights: impl Iterator<Item = f64>) -> bool {
+            weights.any(|w| w > 0.0)
+        }
+        match &self.kind {
+            Kind::Single { choices } | Kind::Multiple { choices } => {
+                if choices.len() < 2 {
+                    return Err("a choice question needs at least 2 answers".into());
+                }
+                if choices.iter().any(|c| c.text.trim().is_empty()) {
+                    return Err("an answer is empty".into());
+                }
+                if !right(choices.iter().map(|c| c.weight)) {
+                    return Err("no answer is right".into());
+                }
+            }
+            Kind::TrueFalse { .. } => {}
+            Kind::Numeric { answers, .. } => {
+                if !right(answers.iter().map(|a| a.weight)) {
+                    return Err("no number is right".into());
+                }
+                if answers
+                    .iter()
+                    .any(|a| !a.value.is_finite() || a.tolerance < 0.0)
+                {
+                    return Err("a number or its tolerance is not valid".into());
+                }
+            }
+            Kind::ShortText { accepted } => {
+                if !right(accepted.iter().map(|a| a.weight)) {
+                    return Err("no accepted answer".into());
+                }
+            }
+            Kind::Ordering { items } => {
+                if items.len() < 2 {
+                    return Err("an ordering question needs at least 2 items".into());
+                }
+            }
+            Kind::Matching { pairs } => {
+                if pairs.len() < 2 {
+                    return Err("a matching question needs at least 2 pairs".into());
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Scores an answer. An answer of the wrong shape (words for a choice
     /// question, a pick out of range) scores 0.
     pub fn score(&self, answer: &Answer) -> Score {
@@ -259,6 +348,76 @@ impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "line {}: {}", self.line, self.reason)
     }
+}
+
+/// The id of a question in a bank: its content's hash, so importing the
+/// same file again adds nothing, and an edited question is a new one
+/// (attempts keep naming what they were asked).
+pub fn question_id(bank: &str, question: &Question) -> String {
+    let body = serde_json::to_string(question).unwrap_or_default();
+    let hash = blake3::Hasher::new()
+        .update(bank.as_bytes())
+        .update(b"\n")
+        .update(body.as_bytes())
+        .finalize();
+    hash.to_hex()[..16].to_owned()
+}
+
+/// The name of cartable's own bank format, in its `format` field.
+pub const BANK_FORMAT: &str = "cartable-questions/1";
+
+/// A bank in cartable's own format (docs/quizzes.md): JSON with the
+/// questions as [`Question`] gives them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BankFile {
+    pub format: String,
+    pub title: String,
+    pub questions: Vec<Question>,
+}
+
+/// Reads a bank in cartable's format: its title, the questions, and a
+/// problem for each question that does not read or check, by the line it
+/// starts on.
+pub fn parse_bank_json(text: &str) -> (String, Vec<Question>, Vec<Problem>) {
+    #[derive(Deserialize)]
+    struct Raw<'a> {
+        format: String,
+        #[serde(default)]
+        title: String,
+        #[serde(borrow)]
+        questions: Vec<&'a serde_json::value::RawValue>,
+    }
+    let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+    let raw: Raw = match serde_json::from_str(text) {
+        Ok(raw) => raw,
+        Err(e) => {
+            let problem = Problem {
+                line: e.line(),
+                reason: format!("the bank does not read as JSON: {e}"),
+            };
+            return (String::new(), Vec::new(), vec![problem]);
+        }
+    };
+    if raw.format != BANK_FORMAT {
+        let problem = Problem {
+            line: 1,
+            reason: format!("the format is {:?}, not {BANK_FORMAT:?}", raw.format),
+        };
+        return (raw.title, Vec::new(), vec![problem]);
+    }
+    let mut questions = Vec::new();
+    let mut problems = Vec::new();
+    for one in raw.questions {
+        let line = line_of(one.get().as_ptr() as usize - text.as_ptr() as usize);
+        let read = serde_json::from_str::<Question>(one.get())
+            .map_err(|e| e.to_string())
+            .and_then(|q| q.check().map(|()| q));
+        match read {
+            Ok(q) => questions.push(q),
+            Err(reason) => problems.push(Problem { line, reason }),
+        }
+    }
+    (raw.title, questions, problems)
 }
 
 /// Reads a GIFT file: the questions it gives, and a problem for each it
@@ -391,6 +550,7 @@ fn gift_question(block: &str) -> Result<Question, String> {
         kind: kind.0,
         feedback: kind.1,
         tags: Vec::new(),
+        media: Vec::new(),
     })
 }
 
@@ -606,6 +766,31 @@ mod tests {
     }
 
     #[test]
+    fn cartable_bank_names_each_bad_question_by_line() {
+        let text = r#"{"format": "cartable-questions/1", "title": "Capitales",
+"questions": [
+  {"text": "Capitale du Maroc ?", "type": "short_text", "accepted": [{"text": "Rabat", "weight": 1}]},
+  {"text": "Vide", "type": "single", "choices": []},
+  {"text": "2 + 2 ?", "type": "numeric", "answers": [{"value": 4, "tolerance": 0, "weight": 1}]},
+  {"text": "?", "type": "essay"}
+]}"#;
+        let (title, questions, problems) = parse_bank_json(text);
+        assert_eq!(title, "Capitales");
+        assert_eq!(questions.len(), 2);
+        assert_eq!(problems.len(), 2);
+        assert_eq!(problems[0].line, 4);
+        assert!(problems[0].reason.contains("at least 2"));
+        assert_eq!(problems[1].line, 6);
+        assert!(problems[1].reason.contains("essay"), "{problems:?}");
+        let (_, _, problems) = parse_bank_json("{\n\"format\": 3");
+        assert_eq!(problems[0].line, 2);
+        let id = question_id("b", &questions[0]);
+        assert_eq!(id.len(), 16);
+        assert_eq!(id, question_id("b", &questions[0]));
+        assert_ne!(id, question_id("c", &questions[0]));
+    }
+
+    #[test]
     fn folding_ignores_case_accents_vowel_marks_and_spaces() {
         assert_eq!(fold("  Éléphant   Rose "), "elephant rose");
         assert_eq!(fold("ÇA"), "ca");
@@ -729,6 +914,7 @@ mod tests {
             },
             feedback: None,
             tags: vec![],
+            media: vec![],
         };
         assert!(q.score(&Answer::Picks(vec![0, 1, 2, 3])).correct);
         assert_eq!(q.score(&Answer::Picks(vec![1, 0, 2, 3])).fraction, 0.5);

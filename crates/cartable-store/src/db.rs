@@ -57,6 +57,12 @@ const ENGINE_MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/0008_live.sql"),
         include_str!("../migrations/0008_live.sql"),
     ),
+    (
+        9,
+        "quizzes",
+        include_str!("../migrations/0009_quizzes.sql"),
+        include_str!("../migrations/0009_quizzes.sql"),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -13,6 +13,7 @@ pub mod catalog;
 pub mod db;
 pub mod indicators;
 pub mod live;
+pub mod quiz;
 pub mod records;
 pub mod sync;
 

@@ -475,3 +475,88 @@ live-q-hidden = مخفي
 capsule-chapters = الفصول
 live-field-level = المستوى
 live-field-subject = المادة
+nav-quizzes = الاختبارات
+quiz-list-title = الاختبارات والامتحانات التجريبية
+quiz-none = لا يوجد اختبار حاليًا.
+quiz-questions = { $count ->
+    [zero] لا أسئلة
+    [one] سؤال واحد
+    [two] سؤالان
+    [few] { $count } أسئلة
+    [many] { $count } سؤالًا
+   *[other] { $count } سؤال
+}
+quiz-time-limit = المدة:
+quiz-attempts-allowed = { $count ->
+    [zero] لا محاولات
+    [one] محاولة واحدة
+    [two] محاولتان
+    [few] { $count } محاولات
+    [many] { $count } محاولة
+   *[other] { $count } محاولة
+}
+quiz-pass-mark = النجاح ابتداءً من
+quiz-feedback-instant = ستعرف بعد كل إجابة إن كانت صحيحة؛ إجابتك الأولى هي التي تُحتسب.
+quiz-feedback-deferred = سترى التصحيح في النهاية؛ يمكنك تغيير إجاباتك حتى ذلك الحين.
+quiz-queued = كثير من المترشحين يبدؤون في الوقت نفسه. مكانك في الطابور:
+quiz-queued-again = اضغط «ابدأ» مرة أخرى بعد لحظة.
+quiz-start = ابدأ
+quiz-continue = تابع
+quiz-no-more-attempts = لقد استعملت كل محاولات هذا الاختبار.
+quiz-your-attempts = محاولاتك
+quiz-attempt = المحاولة
+quiz-score = النتيجة
+quiz-in-progress = جارية
+quiz-weak-topics = للمراجعة
+quiz-weak-help = المواضيع التي حصلت فيها على أقل من نصف النقاط:
+quiz-sign-in = سجّل الدخول لاجتياز هذا الاختبار.
+quiz-results = نتائج القسم
+quiz-question = السؤال
+quiz-time-left = الوقت المتبقي:
+quiz-ends-at = ينتهي في
+quiz-previous = السابق
+quiz-save-next = احفظ وتابع
+quiz-save = احفظ
+quiz-next = التالي
+quiz-finish = أنهِ المحاولة
+quiz-all-questions = كل الأسئلة
+quiz-answered = مُجاب
+quiz-listen = استمع إلى السؤال
+quiz-pick-all = اختر كل الإجابات الصحيحة.
+quiz-true = صحيح
+quiz-false = خطأ
+quiz-your-number = العدد الذي وجدته
+quiz-your-answer = إجابتك
+quiz-put-in-order = أعطِ كل عنصر مكانه (1 = الأول).
+quiz-right = صحيح
+quiz-wrong = ليس تمامًا
+quiz-you-said = إجابتك:
+quiz-right-answer = الإجابة الصحيحة:
+quiz-not-answered = بلا إجابة
+quiz-review = التصحيح
+quiz-your-score = نتيجتك:
+quiz-passed = ناجح
+quiz-failed = لم تنجح بعد
+quiz-timed-out = انتهى الوقت: الإجابات المحفوظة قبل النهاية هي التي تُحتسب.
+quiz-back = العودة إلى الاختبار
+quiz-class = القسم
+quiz-everyone = الجميع
+quiz-show = اعرض
+quiz-attempts = المحاولات
+quiz-finished = المنتهية
+quiz-mean = متوسط النتائج
+quiz-passed-count = الناجحة
+quiz-per-question = حسب السؤال
+quiz-stats-help = السهولة: نسبة النقاط المحصّلة في المتوسط. التمييز: من ‎-1 إلى 1، يبيّن إن كان المتعلمون الأقوى ينجحون في السؤال أكثر من غيرهم؛ إن كان قريبًا من 0 أو أقل فالسؤال يحتاج إلى مراجعة.
+quiz-answered-count = الإجابات
+quiz-facility = السهولة
+quiz-discrimination = التمييز
+quiz-learners = المتعلمون
+quiz-learner = المتعلم
+quiz-best = أفضل نتيجة
+quiz-needs-help = يحتاج إلى مساعدة
+quiz-needs-help-yes = نعم
+quiz-error-places = أعطِ كل عنصر مكانًا مختلفًا.
+quiz-error-final = لهذا السؤال إجابة من قبل: الإجابة الأولى هي التي تُحتسب.
+quiz-error-answer = لا يمكن قراءة هذه الإجابة: اختر إجابة في كل سطر.
+quiz-check-understanding = تحقّق من فهمك

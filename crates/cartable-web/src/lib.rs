@@ -14,6 +14,7 @@ mod i18n;
 pub mod live;
 mod media;
 pub mod metrics;
+pub mod quiz;
 mod search;
 mod server;
 mod signin;
@@ -76,6 +77,9 @@ pub struct AppState {
     /// made into a capsule at once.
     pub recordings_due: tokio::sync::Notify,
     playlists: live::Playlists,
+    /// Quizzes and questions kept between requests, and the line of
+    /// learners starting attempts.
+    pub quizzes: quiz::Quizzes,
 }
 
 /// The settings of the web layer.
@@ -127,6 +131,7 @@ impl AppState {
             recordings_due: tokio::sync::Notify::new(),
             upstream: std::sync::OnceLock::new(),
             playlists: live::Playlists::default(),
+            quizzes: quiz::Quizzes::default(),
         })
     }
 }
@@ -153,6 +158,7 @@ pub fn router(state: Shared) -> Router {
             api::accounts::router()
                 .merge(api::progress::router())
                 .merge(api::assignments::router())
+                .merge(quiz::api_router())
                 .layer(CompressionLayer::new()),
         )
         .fallback(|| async { ApiError::NotFound("this API route".into()) });

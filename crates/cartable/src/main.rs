@@ -8,6 +8,7 @@ mod demo;
 mod import;
 mod live;
 mod lrs;
+mod quiz;
 mod relay;
 mod satchel;
 mod serve;
@@ -69,6 +70,9 @@ enum Command {
     /// Live sessions: schedule, list, end.
     #[command(subcommand)]
     Live(live::LiveCommand),
+    /// Quizzes and question banks.
+    #[command(subcommand)]
+    Quiz(quiz::QuizCommand),
     /// Records between a box and its hub.
     #[command(subcommand)]
     Sync(sync::SyncCommand),
@@ -93,6 +97,8 @@ enum ImportCommand {
     Capsules(import::Args),
     /// Import archive items from a CSV export through a column mapping.
     Archive(archive::Args),
+    /// Import questions into a bank from GIFT, Moodle XML or cartable JSON.
+    Questions(quiz::ImportArgs),
 }
 
 #[derive(Subcommand)]
@@ -202,6 +208,10 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         }
         Command::Sync(c) => sync::run(App::open(config).await?, c).await,
         Command::Live(c) => live::run(App::open(config).await?, c).await,
+        Command::Quiz(c) => quiz::run(App::open(config).await?, c).await,
+        Command::Import(ImportCommand::Questions(args)) => {
+            quiz::import(App::open(config).await?, args).await
+        }
         Command::Enrol(args) => accounts::enrol(App::open(config).await?, args).await,
         Command::Reindex { json } => reindex(App::open(config).await?, json).await,
     }

@@ -94,6 +94,7 @@ pub async fn run(mut config: Config, args: Args) -> anyhow::Result<ExitCode> {
         .context("cannot bring the search index up to date")?;
     tokio::spawn(cartable_web::keep_search_current(state.clone()));
     tokio::spawn(cartable_web::live::follow(state.clone()));
+    tokio::spawn(cartable_web::quiz::keep_sweeping(state.clone()));
     if let Some(hub) = &args.relay {
         let token = app
             .config

@@ -17,6 +17,7 @@ mod learn;
 mod learning;
 pub mod live;
 mod pictures;
+mod quiz;
 mod school;
 mod search;
 mod view;
@@ -111,6 +112,14 @@ pub fn personal_router() -> Router<Shared> {
         )
         .route("/{lang}/live/{id}/end", post(live::end))
         .route("/{lang}/live/{id}/register", post(live::register))
+        .route("/{lang}/quizzes", get(quiz::list))
+        .route("/{lang}/quizzes/{id}", get(quiz::page))
+        .route("/{lang}/quizzes/{id}/start", post(quiz::start))
+        .route(
+            "/{lang}/quizzes/{id}/attempts/{aid}",
+            get(quiz::attempt).post(quiz::save),
+        )
+        .route("/{lang}/quizzes/{id}/results", get(quiz::results))
         .route("/{lang}/admin", get(admin::admin))
         .route("/{lang}/admin/boxes", get(boxes::admin))
         .route("/{lang}/admin/users", post(admin::add_user))

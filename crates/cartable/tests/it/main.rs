@@ -16,6 +16,7 @@ mod demo;
 mod import;
 mod live;
 mod media;
+mod quiz;
 mod satchel;
 mod search;
 mod support;
