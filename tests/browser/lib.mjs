@@ -213,6 +213,20 @@ export async function checkAxe(label, page) {
 }
 
 /**
+ * Signs `login` in through the French sign-in form of `root` in a new page
+ * of `context`; returns the page, on the page the form led to.
+ */
+export async function signIn(context, root, login, password) {
+  const page = await context.newPage();
+  page.setDefaultTimeout(NAV_TIMEOUT_MS);
+  await page.goto(`${root}/fr/login`, { waitUntil: "load" });
+  await page.getByLabel("Identifiant").fill(login);
+  await page.getByLabel("Mot de passe").fill(password);
+  await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
+  return page;
+}
+
+/**
  * Presses Tab from the top of the document, as a keyboard user does, until
  * `link` has the focus or after `maxTabs` presses; returns `{ reached, tabs }`.
  */

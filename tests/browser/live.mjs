@@ -13,7 +13,6 @@
 // exits 1 on any failure.
 
 import {
-  NAV_TIMEOUT_MS,
   check,
   checkAxe,
   checkHtmlLang,
@@ -22,6 +21,7 @@ import {
   parseBaseUrl,
   run,
   screenshot,
+  signIn,
   step,
   tabTo,
 } from "./lib.mjs";
@@ -34,23 +34,13 @@ if (!base || !id || !learner || !teacher || !password) {
 }
 const { root, origin } = parseBaseUrl(base, USAGE);
 
-async function signIn(context, login) {
-  const page = await context.newPage();
-  page.setDefaultTimeout(NAV_TIMEOUT_MS);
-  await page.goto(`${root}/fr/login`, { waitUntil: "load" });
-  await page.getByLabel("Identifiant").fill(login);
-  await page.getByLabel("Mot de passe").fill(password);
-  await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
-  return page;
-}
-
 const playing = (page) => page.locator("#live-video").evaluate((v) => v.currentTime);
 
 run(async () => {
   const browser = await launchBrowser(screenshots);
   const requests = [];
   const learnerContext = await browser.newContext();
-  const page = await signIn(learnerContext, learner);
+  const page = await signIn(learnerContext, root, learner, password);
   page.on("request", (r) => requests.push(r));
 
   await step("the room in French and Arabic", async () => {
@@ -89,7 +79,7 @@ run(async () => {
 
   await step("the teacher's approval reaches the learner live", async () => {
     const teacherContext = await browser.newContext();
-    const staff = await signIn(teacherContext, teacher);
+    const staff = await signIn(teacherContext, root, teacher, password);
     await staff.goto(`${root}/fr/live/${id}`, { waitUntil: "load" });
     await checkAxe("/fr/live/… (teacher)", staff);
     await screenshot(screenshots, "/fr/live/… (teacher)", staff, "live-room-teacher.png");

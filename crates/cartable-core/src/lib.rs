@@ -10,6 +10,7 @@
 pub mod accounts;
 pub mod archive;
 pub mod catalog;
+pub mod competition;
 pub mod enrolment;
 pub mod ids;
 pub mod live;

@@ -363,6 +363,28 @@ pub fn question_id(bank: &str, question: &Question) -> String {
     hash.to_hex()[..16].to_owned()
 }
 
+/// The quizzes a satchel carries to a school without network, with the
+/// banks they draw from (its `quizzes` section).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QuizSection {
+    pub banks: Vec<SectionBank>,
+    pub quizzes: Vec<SectionQuiz>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SectionBank {
+    pub id: String,
+    pub title: String,
+    /// Each question with its id, in the bank's order.
+    pub questions: Vec<(String, Question)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SectionQuiz {
+    pub id: String,
+    pub spec: paper::QuizSpec,
+}
+
 /// The name of cartable's own bank format, in its `format` field.
 pub const BANK_FORMAT: &str = "cartable-questions/1";
 

@@ -410,7 +410,7 @@ impl Db {
     /// Writes a whole enrolment in one transaction: all learners or none.
     pub async fn enrol(&self, learners: &[Enrolled<'_>]) -> Result<()> {
         let now = now();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for l in learners {
             sqlx::query(
                 "INSERT INTO users (login, name, role, password_hash, created_at) VALUES ($1, $2, 'learner', $3, $4)",

@@ -103,7 +103,7 @@ impl Db {
     ) -> Result<Written> {
         let mut written = Written::default();
         let now = now();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for c in collections {
             sqlx::query(
                 "INSERT INTO archive_collections (id, title, description, updated_at) VALUES ($1, $2, $3, $4)
@@ -190,7 +190,7 @@ impl Db {
     /// Marks an item deleted; false if there is no such live item.
     pub async fn delete_archive_item(&self, id: &str, actor: &str) -> Result<bool> {
         let now = now();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let Some(row) =
             sqlx::query("SELECT version FROM archive_items WHERE id = $1 AND deleted_at IS NULL")
                 .bind(id)

@@ -82,7 +82,7 @@ impl Db {
     /// Writes a capsule and its programme places in one transaction.
     pub async fn put_capsule(&self, capsule: &Capsule, fingerprint: &str) -> Result<()> {
         let now = now();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO capsules (id, lang, level, subject, titles, summaries, media, captions, transcript, attachments, tags, fingerprint, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
@@ -284,7 +284,7 @@ impl Db {
     /// transaction; false when there was no such capsule. Its blobs stay
     /// (another capsule may share them).
     pub async fn remove_capsule(&self, id: &str) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let gone = sqlx::query("DELETE FROM capsules WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)

@@ -63,6 +63,12 @@ const ENGINE_MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/0009_quizzes.sql"),
         include_str!("../migrations/0009_quizzes.sql"),
     ),
+    (
+        10,
+        "competitions",
+        include_str!("../migrations/0010_competitions.sql"),
+        include_str!("../migrations/0010_competitions.sql"),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,6 +127,17 @@ impl Db {
             pool,
             engine,
             url: url.into_owned(),
+        })
+    }
+
+    /// A transaction that writes. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so it waits its turn (`busy_timeout`) instead
+    /// of failing with "database is locked" when another connection wrote
+    /// after it began reading.
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.engine {
+            Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Engine::Postgres => self.pool.begin().await?,
         })
     }
 

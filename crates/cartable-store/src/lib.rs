@@ -10,6 +10,7 @@ pub mod archive;
 pub mod assignments;
 pub mod blobs;
 pub mod catalog;
+pub mod competition;
 pub mod db;
 pub mod indicators;
 pub mod live;

@@ -194,7 +194,7 @@ impl Db {
         created_by: &str,
     ) -> Result<()> {
         let now = now();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO live_sessions (id, schedule, starts_at, ends_at, public, state, token_digest, created_by, playlist_position, last_event, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, 'scheduled', $6, $7, 0, 0, $8, $8)",
@@ -284,7 +284,7 @@ impl Db {
 
     /// Registers a learner for a workshop within its capacity.
     pub async fn register_live(&self, id: &str, login: &str) -> Result<Registration> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         // Taking the row first orders concurrent registrations, so the
         // capacity holds.
         let row = sqlx::query(
@@ -344,7 +344,7 @@ impl Db {
     /// Records a pushed segment's blob. A segment pushed again under the
     /// same name keeps its first push order.
     pub async fn put_live_segment(&self, id: &str, segment: &Pushed<'_>) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO live_segments (session_id, name, hash, size, seq, init, at)
              VALUES ($1, $2, $3, $4, (SELECT COALESCE(MAX(seq), 0) + 1 FROM live_segments WHERE session_id = $1), $5, $6)
@@ -406,7 +406,7 @@ impl Db {
         durations: &[(String, i64)],
         ended: bool,
     ) -> Result<Option<Vec<Stored>>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let newer = sqlx::query(
             "UPDATE live_sessions SET playlist = $2, playlist_position = $3, updated_at = $4 WHERE id = $1 AND playlist_position <= $3",
         )
@@ -483,7 +483,7 @@ impl Db {
     /// Ends a session (the broadcaster's button, or `cartable live end`).
     /// None if it had already ended or does not exist.
     pub async fn end_live(&self, id: &str) -> Result<Option<Stored>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let state: Option<String> =
             sqlx::query_scalar("SELECT state FROM live_sessions WHERE id = $1")
                 .bind(id)
@@ -567,7 +567,7 @@ impl Db {
     /// Takes the next event number before the room write that needs it,
     /// so the write's ids (a question's, a poll's) can follow.
     async fn room_tx(&self, id: &str) -> Result<Option<Transaction<'static, Any>>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let found = sqlx::query("UPDATE live_sessions SET updated_at = $2 WHERE id = $1")
             .bind(id)
             .bind(now())
@@ -998,7 +998,7 @@ impl Db {
     /// Stores an event a relay heard from its hub, under the hub's number.
     /// False if it was stored already.
     pub async fn put_relayed_event(&self, stored: &Stored) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let inserted = sqlx::query(
             "INSERT INTO live_events (session_id, id, staff, body, at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
         )

@@ -136,7 +136,7 @@ impl Db {
         bank: &str,
         questions: &[(String, Question)],
     ) -> Result<usize> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let last: Option<i64> =
             sqlx::query_scalar("SELECT MAX(position) FROM questions WHERE bank = $1")
                 .bind(bank)
@@ -352,7 +352,7 @@ impl Db {
         at: i64,
         last_word: bool,
     ) -> Result<Saved> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let open = sqlx::query(
             "UPDATE quiz_attempts SET started_at = started_at
              WHERE id = $1 AND finished_at IS NULL AND (deadline IS NULL OR deadline >= $2)",
@@ -420,7 +420,7 @@ impl Db {
     /// ended, or None when it had already ended (whoever ended it first
     /// records the result).
     pub async fn finish_attempt(&self, attempt: &str, at: i64) -> Result<Option<Attempt>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let ended = sqlx::query(
             "UPDATE quiz_attempts SET finished_at = $2 WHERE id = $1 AND finished_at IS NULL",
         )
@@ -449,6 +449,22 @@ impl Db {
         let done = attempt_from(&row)?;
         tx.commit().await?;
         Ok(Some(done))
+    }
+}
+
+impl Db {
+    /// Puts a satchel's quizzes and their banks in (a box installing a
+    /// version): questions keep their ids, so installing again adds
+    /// nothing.
+    pub async fn install_quizzes(&self, section: &cartable_core::quiz::QuizSection) -> Result<()> {
+        for bank in &section.banks {
+            self.put_bank(&bank.id, &bank.title).await?;
+            self.add_questions(&bank.id, &bank.questions).await?;
+        }
+        for q in &section.quizzes {
+            self.put_quiz(&q.id, &q.spec, "satchel").await?;
+        }
+        Ok(())
     }
 }
 

@@ -223,7 +223,7 @@ impl Db {
         {
             return Ok(());
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         if !batch.is_empty() {
             let last: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM xapi_statements")
                 .fetch_one(&mut *tx)
@@ -258,7 +258,7 @@ impl Db {
         activity: &str,
         row: Option<&ProgressRow>,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM progress WHERE login = $1 AND activity = $2")
             .bind(login)
             .bind(activity)
@@ -458,7 +458,7 @@ impl Db {
     /// progress, and the marks that counted them once per day and week.
     /// The indicators' counts stay. Returns how many statements went.
     pub async fn erase_records(&self, ifi: &str, login: &str, doomed: &[Doomed]) -> Result<u64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for d in doomed {
             for (table, key, values) in [
                 ("xapi_statement_agents", "ifi", &d.agents),

@@ -145,7 +145,7 @@ impl Db {
     /// in one transaction. Accounts made on the box itself stay.
     pub async fn install_roster(&self, roster: &Roster) -> Result<()> {
         let now = now();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for s in &roster.schools {
             sqlx::query(
                 "INSERT INTO schools (id, name, district, created_at) VALUES ($1, $2, $3, $4)

@@ -749,13 +749,7 @@ pub async fn weak_topics(
                 .iter()
                 .find(|s| s.slot == slot as i64)
                 .map_or(0, |s| s.credit);
-            let tags: Vec<String> = q
-                .tags
-                .iter()
-                .filter(|t| !t.starts_with("category:"))
-                .cloned()
-                .collect();
-            answered.push((tags, credit as f64 / CREDIT_SCALE));
+            answered.push((q.tags.clone(), credit as f64 / CREDIT_SCALE));
         }
     }
     Ok(paper::weak_topics(&answered, 0.5))

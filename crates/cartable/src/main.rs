@@ -3,6 +3,7 @@
 
 mod accounts;
 mod archive;
+mod competition;
 mod config;
 mod demo;
 mod import;
@@ -73,6 +74,9 @@ enum Command {
     /// Quizzes and question banks.
     #[command(subcommand)]
     Quiz(quiz::QuizCommand),
+    /// Innovation competitions.
+    #[command(subcommand)]
+    Competition(competition::CompetitionCommand),
     /// Records between a box and its hub.
     #[command(subcommand)]
     Sync(sync::SyncCommand),
@@ -209,6 +213,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Sync(c) => sync::run(App::open(config).await?, c).await,
         Command::Live(c) => live::run(App::open(config).await?, c).await,
         Command::Quiz(c) => quiz::run(App::open(config).await?, c).await,
+        Command::Competition(c) => competition::run(App::open(config).await?, c).await,
         Command::Import(ImportCommand::Questions(args)) => {
             quiz::import(App::open(config).await?, args).await
         }

@@ -404,3 +404,68 @@ async fn create(app: App, args: CreateArgs) -> anyhow::Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// The demo's bank (`demo/questions.gift`) and three quizzes on it: one
+/// after a capsule, one ending a programme, and a timed practice exam.
+pub async fn install_demo(app: &App) -> anyhow::Result<()> {
+    if !app.db.quizzes(None, None).await?.is_empty() {
+        return Ok(());
+    }
+    let path = app.config.demo_dir().join("questions.gift");
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read the demo questions {}", path.display()))?;
+    let (questions, problems) = quiz::parse_gift(&text);
+    if let Some(p) = problems.first() {
+        anyhow::bail!("the demo questions are damaged: {p}");
+    }
+    let with_ids: Vec<(String, Question)> = questions
+        .into_iter()
+        .map(|q| (quiz::question_id("demo", &q), q))
+        .collect();
+    app.db
+        .put_bank("demo", "Questions de démonstration")
+        .await?;
+    app.db.add_questions("demo", &with_ids).await?;
+    let spec = |title: &str| QuizSpec {
+        title: title.into(),
+        lang: "fr".into(),
+        bank: "demo".into(),
+        tags: Vec::new(),
+        draw: None,
+        shuffle: false,
+        time_limit: None,
+        feedback: Feedback::Instant,
+        attempts: None,
+        pass: 0.5,
+        capsule: None,
+        programme: None,
+    };
+    let fractions = QuizSpec {
+        tags: vec!["category:math-primary-5".into()],
+        draw: Some(4),
+        capsule: Some("fractions-same-denominator".into()),
+        ..spec("Les fractions : avez-vous compris ?")
+    };
+    let unit = QuizSpec {
+        tags: vec!["category:math-primary-5".into()],
+        programme: Some("math-primary-5".into()),
+        ..spec("Mathématiques, 5e année : fin d'unité")
+    };
+    let exam = QuizSpec {
+        draw: Some(6),
+        shuffle: true,
+        time_limit: Some(20 * 60),
+        feedback: Feedback::Deferred,
+        attempts: Some(3),
+        ..spec("Examen blanc (20 minutes)")
+    };
+    for (id, s) in [
+        ("fractions-check", fractions),
+        ("math-5-unit", unit),
+        ("practice-exam", exam),
+    ] {
+        s.check().map_err(anyhow::Error::msg)?;
+        app.db.put_quiz(id, &s, "demo").await?;
+    }
+    Ok(())
+}

@@ -5,6 +5,7 @@
 use crate::App;
 use anyhow::{Context, bail};
 use cartable_core::catalog::{Capsule, StoredMedia};
+use cartable_core::quiz::{QuizSection, SectionBank, SectionQuiz};
 use cartable_core::renditions::RenditionKind;
 use cartable_core::satchel::{
     BlobRef, BoxGrant, BoxKey, CatalogSection, DEFAULT_RENDITIONS, Diff, FORMAT, Hub, KeyPair,
@@ -386,6 +387,25 @@ async fn plan(
         }
     }
     let mut sections = BTreeMap::new();
+    let quizzes = quiz_section(app, &catalog).await?;
+    for bank in &quizzes.banks {
+        for (id, q) in &bank.questions {
+            for m in &q.media {
+                let hash = BlobHash::try_from(m.blob.as_str())
+                    .map_err(|_| anyhow::anyhow!("question {id}: {} is not a blob hash", m.blob))?;
+                if blobs.contains_key(&hash) {
+                    continue;
+                }
+                let size = app.blobs.size(&hash).await?.with_context(|| {
+                    format!("question {id}: blob {hash} is missing from the blob store")
+                })?;
+                blobs.insert(hash, size);
+            }
+        }
+    }
+    if !quizzes.quizzes.is_empty() {
+        sections.insert("quizzes".to_owned(), serde_json::to_vec(&quizzes)?);
+    }
     let count = catalog.capsules.len();
     sections.insert("catalog".to_owned(), serde_json::to_vec(&catalog)?);
     sections.insert("taxonomy".to_owned(), taxonomy_text(app)?.into_bytes());
@@ -444,6 +464,45 @@ async fn plan(
         made,
         capsules: count,
     })
+}
+
+/// The quizzes that go with a satchel's catalog: those after its capsules,
+/// those ending its programmes, and the practice exams that stand alone,
+/// with every bank they draw from.
+async fn quiz_section(app: &App, catalog: &CatalogSection) -> anyhow::Result<QuizSection> {
+    let capsules: BTreeSet<&str> = catalog.capsules.iter().map(|c| c.id.as_str()).collect();
+    let programmes: BTreeSet<&str> = catalog.programmes.iter().map(|p| p.id.as_str()).collect();
+    let mut section = QuizSection::default();
+    for q in app.db.quizzes(None, None).await? {
+        let goes = match (&q.spec.capsule, &q.spec.programme) {
+            (None, None) => true,
+            (c, p) => {
+                c.as_deref().is_some_and(|c| capsules.contains(c))
+                    || p.as_deref().is_some_and(|p| programmes.contains(p))
+            }
+        };
+        if goes {
+            section.quizzes.push(SectionQuiz {
+                id: q.id,
+                spec: q.spec,
+            });
+        }
+    }
+    let wanted: BTreeSet<String> = section
+        .quizzes
+        .iter()
+        .map(|q| q.spec.bank.clone())
+        .collect();
+    for bank in app.db.banks().await? {
+        if wanted.contains(&bank.id) {
+            section.banks.push(SectionBank {
+                questions: app.db.bank_questions(&bank.id).await?,
+                id: bank.id,
+                title: bank.title,
+            });
+        }
+    }
+    Ok(section)
 }
 
 fn sorted(list: &[String]) -> Vec<String> {
@@ -841,6 +900,11 @@ pub async fn open_for_box(app: &App, path: &Path, pin: Option<&str>) -> anyhow::
 pub async fn install_version(db: &Db, file: &SatchelFile) -> anyhow::Result<()> {
     let catalog = catalog_of(file)?;
     db.install_catalog(&catalog).await?;
+    if let Some(bytes) = file.section("quizzes")? {
+        let quizzes: QuizSection =
+            serde_json::from_slice(&bytes).context("the satchel's quizzes section")?;
+        db.install_quizzes(&quizzes).await?;
+    }
     if let Some(bytes) = file.section("roster")? {
         let roster: Roster = serde_json::from_slice(&bytes).context("the satchel's roster")?;
         db.install_roster(&roster).await?;

@@ -58,6 +58,9 @@ pub async fn run(mut config: Config, args: Args) -> anyhow::Result<ExitCode> {
         demo::install(&app)
             .await
             .context("cannot install the demo")?;
+        crate::quiz::install_demo(&app)
+            .await
+            .context("cannot install the demo's quizzes")?;
     }
     let handle = metrics::install().map_err(|e| anyhow::anyhow!("cannot start metrics: {e}"))?;
     tokio::spawn(metrics::keep_tidy(handle.clone()));

@@ -1017,11 +1017,11 @@ pub async fn upload(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    let file = match multipart_file(content_type, &body) {
-        Ok(file) => file,
+    let file = match multipart_form(content_type, &body) {
+        Ok(form) => form.file,
         Err(e) => return refuse(e).await,
     };
-    let Some((name, bytes)) = file.filter(|(n, b)| !n.is_empty() && !b.is_empty()) else {
+    let Some((name, bytes)) = file.filter(|(n, _)| !n.is_empty()) else {
         return refuse(state_text(lang, "archive-upload-none")).await;
     };
     let Some(kind) = MediaKind::of_file(&name) else {
@@ -1040,22 +1040,37 @@ pub async fn upload(
     save(&state, lang, &auth, item).await
 }
 
-/// The `file` part of a multipart form: its file name and bytes.
-pub fn multipart_file(content_type: &str, body: &Bytes) -> Result<Option<(String, Bytes)>, String> {
+/// A multipart form: its text fields, and its `file` part (file name and
+/// bytes) when one was chosen.
+pub struct MultipartForm {
+    pub fields: Vec<(String, String)>,
+    pub file: Option<(String, Bytes)>,
+}
+
+pub fn multipart_form(content_type: &str, body: &Bytes) -> Result<MultipartForm, String> {
     let boundary = crate::xapi::multipart::boundary(content_type)
-        .ok_or_else(|| "the upload is not a multipart form".to_owned())?;
-    Ok(crate::xapi::multipart::parse(&boundary, body)?
-        .into_iter()
-        .find_map(|p| {
-            let disposition = p.header("content-disposition")?.to_owned();
-            let name = form_param(&disposition, "name")?;
-            (name == "file").then(|| {
-                (
+        .ok_or_else(|| "the form is not a multipart form".to_owned())?;
+    let mut fields = Vec::new();
+    let mut file = None;
+    for p in crate::xapi::multipart::parse(&boundary, body)? {
+        let Some(disposition) = p.header("content-disposition").map(str::to_owned) else {
+            continue;
+        };
+        let Some(name) = form_param(&disposition, "name") else {
+            continue;
+        };
+        if name == "file" {
+            if !p.body.is_empty() {
+                file = Some((
                     form_param(&disposition, "filename").unwrap_or_default(),
                     p.body,
-                )
-            })
-        }))
+                ));
+            }
+        } else {
+            fields.push((name, String::from_utf8_lossy(&p.body).into_owned()));
+        }
+    }
+    Ok(MultipartForm { fields, file })
 }
 
 fn state_text(lang: UiLang, key: &str) -> String {

@@ -244,6 +244,25 @@ struct ProgrammeTemplate {
     summary: Option<Text>,
     heading: Text,
     capsules: Vec<CapsuleCard>,
+    /// The end-of-unit quizzes (link, title).
+    quizzes: Vec<(String, String)>,
+}
+
+/// The quizzes after a capsule or ending a programme, as (link, title).
+async fn quiz_links(
+    state: &Shared,
+    lang: UiLang,
+    capsule: Option<&str>,
+    programme: Option<&str>,
+) -> Result<Vec<(String, String)>, PageError> {
+    Ok(state
+        .db
+        .quizzes(capsule, programme)
+        .await
+        .map_err(|e| (lang, e))?
+        .into_iter()
+        .map(|q| (format!("/{}/quizzes/{}", lang.code(), q.id), q.spec.title))
+        .collect())
 }
 
 pub async fn programme(
@@ -285,6 +304,7 @@ pub async fn programme(
         summary: Some(text(&programme.summaries, lang)).filter(|s| !s.text.is_empty()),
         heading,
         capsules,
+        quizzes: quiz_links(&state, lang, None, Some(programme.id.as_str())).await?,
     };
     html(template.render(), lang)
 }
@@ -341,6 +361,9 @@ struct CapsuleTemplate {
     attachments: Vec<Download>,
     downloads: Vec<Download>,
     programmes: Vec<(String, Text, u32)>,
+    /// "Check your understanding": the quizzes after this capsule (link,
+    /// title).
+    quizzes: Vec<(String, String)>,
     capsule_id: String,
     /// The quality asked for, or "auto" (what the player records).
     rendition: String,
@@ -516,6 +539,7 @@ pub async fn capsule(
         downloads,
         programmes,
         heading,
+        quizzes: quiz_links(&state, lang, Some(c.id.as_str()), None).await?,
         capsule_id: c.id.to_string(),
         rendition: asked.unwrap_or_else(|| "auto".into()),
         player_script: include_str!("../../assets/player.js"),

@@ -920,9 +920,9 @@ pub async fn slide(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let image = if content_type.starts_with("multipart/form-data") {
-        super::archive::multipart_file(content_type, &body)
+        super::archive::multipart_form(content_type, &body)
             .ok()
-            .flatten()
+            .and_then(|form| form.file)
             .map(|(_, b)| b)
     } else {
         Some(body)

@@ -11,6 +11,7 @@ mod admin;
 mod archive;
 mod boxes;
 mod charts;
+mod competition;
 mod dashboard;
 mod indicators;
 mod learn;
@@ -120,6 +121,27 @@ pub fn personal_router() -> Router<Shared> {
             get(quiz::attempt).post(quiz::save),
         )
         .route("/{lang}/quizzes/{id}/results", get(quiz::results))
+        .route("/{lang}/competitions", get(competition::list))
+        .route("/{lang}/competitions/{id}", get(competition::page))
+        .route(
+            "/{lang}/competitions/{id}/teams",
+            post(competition::register),
+        )
+        .route(
+            "/{lang}/competitions/{id}/submission",
+            post(competition::submit).layer(axum::extract::DefaultBodyLimit::max(
+                archive::MAX_UPLOAD + 1024 * 1024,
+            )),
+        )
+        .route("/{lang}/competitions/{id}/jury", get(competition::jury))
+        .route(
+            "/{lang}/competitions/{id}/jury/{team}",
+            post(competition::score),
+        )
+        .route(
+            "/{lang}/competitions/{id}/publish",
+            post(competition::publish),
+        )
         .route("/{lang}/admin", get(admin::admin))
         .route("/{lang}/admin/boxes", get(boxes::admin))
         .route("/{lang}/admin/users", post(admin::add_user))

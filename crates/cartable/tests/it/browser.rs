@@ -272,3 +272,32 @@ async fn a_live_room_in_chromium_plays_and_takes_a_question_by_keyboard() {
     let _ = push.kill();
     let _ = push.wait();
 }
+
+#[tokio::test]
+async fn a_practice_exam_in_chromium_is_taken_with_the_keyboard_alone() {
+    if !browser_ready() {
+        return;
+    }
+    let env = Env::new().await;
+    crate::accounts::add_user(&env, "prof", "teacher", "tajine-2026");
+    crate::accounts::add_user(&env, "amina", "learner", "tajine-2026");
+    let mut cmd = env.command();
+    cmd.env("CARTABLE_SECURE_COOKIES", "false").args([
+        "serve",
+        "--demo",
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    let server = crate::support::Server::start(cmd);
+    run_script(
+        "quiz.mjs",
+        vec![
+            server.url.clone(),
+            "practice-exam".into(),
+            "amina".into(),
+            "prof".into(),
+            "tajine-2026".into(),
+        ],
+    )
+    .await;
+}

@@ -12,6 +12,7 @@ mod accounts;
 mod api;
 mod archive;
 mod browser;
+mod competition;
 mod demo;
 mod import;
 mod live;

@@ -506,3 +506,96 @@ async fn teachers_see_each_question_s_difficulty_and_discrimination() {
         .unwrap();
     assert!(page.contains("0.71") && page.contains("driss"), "{page}");
 }
+
+#[tokio::test]
+async fn quizzes_travel_in_a_satchel_and_offline_attempts_come_back_as_records() {
+    let hub_env = Env::new().await;
+    add_user(&hub_env, "prof", "teacher", "correct horse battery");
+    class_of(
+        &hub_env,
+        "douar-1",
+        "cm1",
+        "prof",
+        &[("Aya", "aya", "argan-oil-2026")],
+    );
+    cli(&hub_env, &["keys", "init"]);
+    let hub = hub_env.serve(&["--demo"]);
+    let file = hub_env.dir.path().join("douar-1.satchel");
+    cli(
+        &hub_env,
+        &[
+            "satchel",
+            "pack",
+            "-o",
+            file.to_str().unwrap(),
+            "--programme",
+            "math-primary-5",
+            "--school",
+            "douar-1",
+        ],
+    );
+
+    // The box has the quizzes of its programme, and the practice exams.
+    let box_env = Env::new().await;
+    let the_box = box_env.serve(&["--satchel", file.to_str().unwrap()]);
+    let listed = the_box.json("/api/v1/quizzes").await;
+    let mut ids: Vec<&str> = listed["quizzes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["id"].as_str().unwrap())
+        .collect();
+    ids.sort();
+    assert_eq!(ids, ["fractions-check", "math-5-unit", "practice-exam"]);
+
+    // Aya takes one at the box, in its pages.
+    let mut aya = Browser::new(&the_box);
+    aya.sign_in("aya", "argan-oil-2026").await;
+    let intro = aya
+        .get("/fr/quizzes/fractions-check")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let csrf = hidden_csrf(&intro);
+    let started = aya
+        .post_form("/fr/quizzes/fractions-check/start", &[("csrf", &csrf)])
+        .await;
+    assert_eq!(started.status(), 303);
+    let at = started.headers()["location"].to_str().unwrap().to_owned();
+    let path = at.split('?').next().unwrap().to_owned();
+    for slot in ["1", "2", "3", "4"] {
+        let saved = aya
+            .post_form(
+                &path,
+                &[("csrf", &csrf), ("slot", slot), ("a", "0"), ("go", "next")],
+            )
+            .await;
+        assert_eq!(saved.status(), 303);
+    }
+    let done = aya
+        .post_form(&path, &[("csrf", &csrf), ("slot", "4"), ("go", "finish")])
+        .await;
+    assert_eq!(done.status(), 303);
+
+    // Its records come back to the hub on a USB stick.
+    let stick = box_env.dir.path().join("douar-1.sync");
+    cli(&box_env, &["sync", "export", stick.to_str().unwrap()]);
+    cli(&hub_env, &["sync", "import", stick.to_str().unwrap()]);
+    let key = crate::xapi::new_key(&hub_env, "reader", "all/read");
+    let scored = crate::xapi::Client::new(&hub, &key)
+        .get("verb=http%3A%2F%2Fadlnet.gov%2Fexpapi%2Fverbs%2Fscored")
+        .await;
+    let scored = &scored["statements"][0];
+    assert_eq!(scored["actor"]["account"]["name"], "aya", "{scored}");
+    assert_eq!(
+        scored["context"]["extensions"]["urn:cartable:xapi:satchel"],
+        "douar-1"
+    );
+    assert!(
+        scored["object"]["id"]
+            .as_str()
+            .unwrap()
+            .ends_with("/quizzes/fractions-check")
+    );
+}
