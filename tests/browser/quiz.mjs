@@ -5,7 +5,9 @@
 // an answer and saves it with Tab, Space and Enter only, the next question
 // comes, the saved answer is still picked after a reload, the attempt is
 // finished and its review shows the score; the teacher's results page
-// passes axe too; no request leaves the origin.
+// passes axe too; so do the course and competition pages (COMPETITION
+// "idees" must exist), and a course is joined with the keyboard; no
+// request leaves the origin.
 //
 //   node tests/browser/quiz.mjs BASE_URL QUIZ_ID LEARNER TEACHER PASSWORD [SCREENSHOT_DIR]
 //
@@ -116,6 +118,25 @@ run(async () => {
     check("one row per question asked", rows > 0, `${rows} rows`);
     await screenshot(screenshots, "results fr", staff, "quiz-results-fr.png");
     await staffContext.close();
+  });
+
+  await step("courses and competitions in Arabic and French", async () => {
+    for (const lang of ["ar", "fr"]) {
+      for (const path of ["courses", "courses/teach-fractions", "competitions", "competitions/idees"]) {
+        await page.goto(`${root}/${lang}/${path}`, { waitUntil: "load" });
+        await checkAxe(`/${lang}/${path}`, page);
+      }
+    }
+    const enrol = page.getByRole("button", { name: "S’inscrire" });
+    await page.goto(`${root}/fr/courses/teach-fractions`, { waitUntil: "load" });
+    await enrol.focus();
+    await enter(page);
+    const status = await page.locator("p[role=status]").textContent();
+    check("enrolled with the keyboard", status.includes("0 / 5"), status.trim());
+    await checkAxe("/fr/courses/teach-fractions (enrolled)", page);
+    await screenshot(screenshots, "course fr", page, "course-fr.png");
+    await page.goto(`${root}/ar/certificates/aaaa-bbbb-cccc`, { waitUntil: "load" });
+    await checkAxe("/ar/certificates/… (unknown)", page);
   });
 
   await checkSameOrigin("quiz", requests, origin);

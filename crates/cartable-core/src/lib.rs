@@ -11,6 +11,7 @@ pub mod accounts;
 pub mod archive;
 pub mod catalog;
 pub mod competition;
+pub mod course;
 pub mod enrolment;
 pub mod ids;
 pub mod live;

@@ -69,6 +69,12 @@ const ENGINE_MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/0010_competitions.sql"),
         include_str!("../migrations/0010_competitions.sql"),
     ),
+    (
+        11,
+        "courses",
+        include_str!("../migrations/0011_courses.sql"),
+        include_str!("../migrations/0011_courses.sql"),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

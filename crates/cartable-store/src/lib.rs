@@ -11,6 +11,7 @@ pub mod assignments;
 pub mod blobs;
 pub mod catalog;
 pub mod competition;
+pub mod course;
 pub mod db;
 pub mod indicators;
 pub mod live;

@@ -605,3 +605,35 @@ competition-file-too-large = الملف كبير جدًا؛ الحد هو
 competition-file-type = هذا النوع من الملفات غير مقبول؛ الأنواع المقبولة:
 competition-too-many-files = ملفات كثيرة؛ الحد الأقصى للإيداع هو
 competition-empty = الإيداع فارغ: اكتب نصًا أو أرفق ملفًا.
+nav-courses = الدروس
+course-list-title = الدروس والتكوينات
+course-none = لا يوجد درس حاليًا.
+course-modules = { $count ->
+    [zero] لا وحدات
+    [one] وحدة واحدة
+    [two] وحدتان
+    [few] { $count } وحدات
+    [many] { $count } وحدة
+   *[other] { $count } وحدة
+}
+course-done = الخطوات المنجزة:
+course-certificate = شهادتك
+course-enrol = سجّل
+course-by-class = التسجيل حسب القسم: اسأل أستاذك.
+course-sign-in = سجّل الدخول للتسجيل.
+course-rule = لإنهاء الدرس: شاهد كل كبسولة حتى نهايتها، اقرأ كل قراءة، انجح في كل اختبار.
+course-kind-capsule = كبسولة
+course-kind-quiz = اختبار
+course-kind-reading = قراءة
+course-step-done = منجز
+course-mark-read = قرأتها
+certificate-title = شهادة إتمام
+certificate-awarded = تُمنح هذه الشهادة إلى
+certificate-for = لإتمامه الدرس
+certificate-on = بتاريخ
+certificate-check = يمكن التحقق منها على العنوان
+certificate-code = الرمز
+certificate-print = اطبع هذه الصفحة (Ctrl+P) أو احفظها بصيغة PDF.
+certificate-valid = هذه الشهادة أصلية: أصدرتها هذه المنصة.
+certificate-unknown-title = الشهادة غير موجودة
+certificate-unknown = لا توجد شهادة بهذا الرمز. تحقّق من نسخه بشكل صحيح.

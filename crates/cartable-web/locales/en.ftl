@@ -577,3 +577,31 @@ competition-file-too-large = File too large; the limit is
 competition-file-type = This type of file is not taken; types taken:
 competition-too-many-files = Too many files; a submission has at most
 competition-empty = The submission is empty: write a text or attach a file.
+nav-courses = Courses
+course-list-title = Courses and training
+course-none = No course yet.
+course-modules = { $count ->
+    [one] 1 module
+   *[other] { $count } modules
+}
+course-done = Steps done:
+course-certificate = your certificate
+course-enrol = Enrol
+course-by-class = Enrolment is by class: ask your teacher.
+course-sign-in = Sign in to enrol.
+course-rule = To finish the course: watch each capsule to its end, read each reading, pass each quiz.
+course-kind-capsule = Capsule
+course-kind-quiz = Quiz
+course-kind-reading = Reading
+course-step-done = done
+course-mark-read = I have read it
+certificate-title = Certificate of completion
+certificate-awarded = This certificate is awarded to
+certificate-for = for completing the course
+certificate-on = on
+certificate-check = It can be checked at
+certificate-code = code
+certificate-print = Print this page (Ctrl+P) or save it as PDF.
+certificate-valid = This certificate is genuine: this platform issued it.
+certificate-unknown-title = Certificate not found
+certificate-unknown = No certificate has this code. Check that it was copied right.

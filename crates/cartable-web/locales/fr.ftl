@@ -577,3 +577,31 @@ competition-file-too-large = Fichier trop gros ; la limite est de
 competition-file-type = Ce type de fichier n’est pas accepté ; types acceptés :
 competition-too-many-files = Trop de fichiers ; le dépôt en compte au plus
 competition-empty = Le dépôt est vide : écrivez un texte ou joignez un fichier.
+nav-courses = Cours
+course-list-title = Cours et formations
+course-none = Aucun cours pour le moment.
+course-modules = { $count ->
+    [one] 1 module
+   *[other] { $count } modules
+}
+course-done = Étapes faites :
+course-certificate = votre attestation
+course-enrol = S’inscrire
+course-by-class = L’inscription se fait par classe : demandez à votre enseignant.
+course-sign-in = Connectez-vous pour vous inscrire.
+course-rule = Pour terminer le cours : regarder chaque capsule jusqu’au bout, lire chaque lecture, réussir chaque quiz.
+course-kind-capsule = Capsule
+course-kind-quiz = Quiz
+course-kind-reading = Lecture
+course-step-done = fait
+course-mark-read = J’ai lu
+certificate-title = Attestation de réussite
+certificate-awarded = Cette attestation est délivrée à
+certificate-for = pour avoir terminé le cours
+certificate-on = le
+certificate-check = Vérifiable à l’adresse
+certificate-code = code
+certificate-print = Imprimez cette page (Ctrl+P) ou enregistrez-la en PDF.
+certificate-valid = Cette attestation est authentique : elle a été délivrée par cette plateforme.
+certificate-unknown-title = Attestation introuvable
+certificate-unknown = Aucune attestation ne porte ce code. Vérifiez qu’il est bien recopié.

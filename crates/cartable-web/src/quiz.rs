@@ -428,7 +428,7 @@ fn result_statements(state: &Shared, quiz: &StoredQuiz, done: &Attempt, user: &U
 
 /// Stores statements the platform makes itself, through the LRS's writer;
 /// they are its authority's.
-async fn record(state: &Shared, statements: Vec<Value>) -> Result<(), ApiError> {
+pub(crate) async fn record(state: &Shared, statements: Vec<Value>) -> Result<(), ApiError> {
     let home = &state.lrs.home_page;
     let authority_page = format!("{home}/xapi/platform");
     let mut prepared = Vec::with_capacity(statements.len());

@@ -5,6 +5,7 @@ mod accounts;
 mod archive;
 mod competition;
 mod config;
+mod course;
 mod demo;
 mod import;
 mod live;
@@ -77,6 +78,9 @@ enum Command {
     /// Innovation competitions.
     #[command(subcommand)]
     Competition(competition::CompetitionCommand),
+    /// Courses: modules of capsules, readings and quizzes.
+    #[command(subcommand)]
+    Course(course::CourseCommand),
     /// Records between a box and its hub.
     #[command(subcommand)]
     Sync(sync::SyncCommand),
@@ -214,6 +218,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Live(c) => live::run(App::open(config).await?, c).await,
         Command::Quiz(c) => quiz::run(App::open(config).await?, c).await,
         Command::Competition(c) => competition::run(App::open(config).await?, c).await,
+        Command::Course(c) => course::run(App::open(config).await?, c).await,
         Command::Import(ImportCommand::Questions(args)) => {
             quiz::import(App::open(config).await?, args).await
         }

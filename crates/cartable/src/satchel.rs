@@ -406,6 +406,10 @@ async fn plan(
     if !quizzes.quizzes.is_empty() {
         sections.insert("quizzes".to_owned(), serde_json::to_vec(&quizzes)?);
     }
+    let courses = app.db.courses().await?;
+    if !courses.is_empty() {
+        sections.insert("courses".to_owned(), serde_json::to_vec(&courses)?);
+    }
     let count = catalog.capsules.len();
     sections.insert("catalog".to_owned(), serde_json::to_vec(&catalog)?);
     sections.insert("taxonomy".to_owned(), taxonomy_text(app)?.into_bytes());
@@ -464,6 +468,13 @@ async fn plan(
         made,
         capsules: count,
     })
+}
+
+/// A course as the satchel's `courses` section holds it.
+#[derive(serde::Deserialize)]
+struct CourseSection {
+    id: String,
+    spec: cartable_core::course::CourseSpec,
 }
 
 /// The quizzes that go with a satchel's catalog: those after its capsules,
@@ -904,6 +915,13 @@ pub async fn install_version(db: &Db, file: &SatchelFile) -> anyhow::Result<()> 
         let quizzes: QuizSection =
             serde_json::from_slice(&bytes).context("the satchel's quizzes section")?;
         db.install_quizzes(&quizzes).await?;
+    }
+    if let Some(bytes) = file.section("courses")? {
+        let courses: Vec<CourseSection> =
+            serde_json::from_slice(&bytes).context("the satchel's courses section")?;
+        for c in courses {
+            db.put_course(&c.id, &c.spec, "satchel").await?;
+        }
     }
     if let Some(bytes) = file.section("roster")? {
         let roster: Roster = serde_json::from_slice(&bytes).context("the satchel's roster")?;

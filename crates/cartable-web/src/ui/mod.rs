@@ -12,6 +12,7 @@ mod archive;
 mod boxes;
 mod charts;
 mod competition;
+mod course;
 mod dashboard;
 mod indicators;
 mod learn;
@@ -121,6 +122,15 @@ pub fn personal_router() -> Router<Shared> {
             get(quiz::attempt).post(quiz::save),
         )
         .route("/{lang}/quizzes/{id}/results", get(quiz::results))
+        .route("/{lang}/courses", get(course::list))
+        .route("/{lang}/courses/{id}", get(course::page))
+        .route("/{lang}/courses/{id}/enrol", post(course::enrol))
+        .route(
+            "/{lang}/courses/{id}/readings/{module}/{item}",
+            post(course::read),
+        )
+        .route("/{lang}/courses/{id}/certificate", get(course::certificate))
+        .route("/{lang}/certificates/{code}", get(course::verify))
         .route("/{lang}/competitions", get(competition::list))
         .route("/{lang}/competitions/{id}", get(competition::page))
         .route(

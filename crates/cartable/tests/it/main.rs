@@ -13,6 +13,7 @@ mod api;
 mod archive;
 mod browser;
 mod competition;
+mod course;
 mod demo;
 mod import;
 mod live;

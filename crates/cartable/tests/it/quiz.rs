@@ -547,6 +547,11 @@ async fn quizzes_travel_in_a_satchel_and_offline_attempts_come_back_as_records()
         .collect();
     ids.sort();
     assert_eq!(ids, ["fractions-check", "math-5-unit", "practice-exam"]);
+    // And the courses.
+    assert_eq!(
+        the_box.get("/fr/courses/teach-fractions").await.status(),
+        200
+    );
 
     // Aya takes one at the box, in its pages.
     let mut aya = Browser::new(&the_box);
