@@ -44,6 +44,10 @@ pub const ANSWERED: &str = "http://adlnet.gov/expapi/verbs/answered";
 pub const SCORED: &str = "http://adlnet.gov/expapi/verbs/scored";
 pub const PASSED: &str = "http://adlnet.gov/expapi/verbs/passed";
 pub const FAILED: &str = "http://adlnet.gov/expapi/verbs/failed";
+/// The question ids of an attempt's paper, in its `scored` record's
+/// result extensions (cartable's own extension), so that a hub can
+/// rebuild an attempt made at a satchel box.
+pub const PAPER: &str = "urn:cartable:xapi:paper";
 const INTERACTION: &str = "http://adlnet.gov/expapi/activities/cmi.interaction";
 const ASSESSMENT: &str = "http://adlnet.gov/expapi/activities/assessment";
 
@@ -404,6 +408,7 @@ fn result_statements(state: &Shared, quiz: &StoredQuiz, done: &Attempt, user: &U
         },
         "success": passed,
         "completion": true,
+        "extensions": { PAPER: done.paper },
     });
     let verb = |id: &str, word: &str| json!({"id": id, "display": {"en-US": word}});
     let statement = |verb: Value| {
@@ -755,6 +760,111 @@ pub async fn weak_topics(
     Ok(paper::weak_topics(&answered, 0.5))
 }
 
+/// Rebuilds on a hub the attempts that a box's records tell of (a
+/// `scored` record with its paper, and the `answered` records of its
+/// registration), so that teachers' figures count them. Attempts already
+/// known, and records of quizzes this hub does not have, are left alone.
+pub async fn project_box_attempts(
+    db: &cartable_store::Db,
+    home_page: &str,
+    statements: &[Value],
+) -> cartable_store::Result<usize> {
+    let home = home_page.trim_end_matches('/');
+    let prefix = format!("{home}/quizzes/");
+    let mut made = 0;
+    for s in statements.iter().filter(|s| s["verb"]["id"] == SCORED) {
+        let quiz = s["object"]["id"]
+            .as_str()
+            .and_then(|id| id.strip_prefix(&prefix))
+            .filter(|q| !q.contains('/'));
+        let account = &s["actor"]["account"];
+        let ours = account["homePage"]
+            .as_str()
+            .map(|h| h.trim_end_matches('/'))
+            == Some(home);
+        let (Some(quiz), Some(registration), Some(login), Some(paper), true) = (
+            quiz,
+            s["context"]["registration"].as_str(),
+            account["name"].as_str(),
+            s["result"]["extensions"][PAPER].as_array(),
+            ours,
+        ) else {
+            continue;
+        };
+        let paper: Vec<String> = paper
+            .iter()
+            .filter_map(|q| q.as_str().map(str::to_owned))
+            .collect();
+        if db.quiz(quiz).await?.is_none() || db.attempt(registration).await?.is_some() {
+            continue;
+        }
+        let at = s["timestamp"]
+            .as_str()
+            .and_then(|t| xapi::parse_timestamp(t).ok())
+            .map_or_else(now, |t| t.timestamp());
+        let attempt = Attempt {
+            id: registration.to_owned(),
+            quiz_id: quiz.to_owned(),
+            login: login.to_owned(),
+            number: db.attempts_of(quiz, login).await?.len() as i64 + 1,
+            paper: paper.clone(),
+            started_at: at,
+            deadline: None,
+            finished_at: None,
+            credit: None,
+        };
+        if !db.start_attempt(&attempt).await? {
+            continue;
+        }
+        let answered = db
+            .query_statements(&cartable_store::records::StatementQuery {
+                registration: Some(registration.to_owned()),
+                verb: Some(ANSWERED.to_owned()),
+                ascending: true,
+                limit: 1_000,
+                ..Default::default()
+            })
+            .await?;
+        for (_, json) in answered {
+            let Ok(a) = serde_json::from_str::<Value>(&json) else {
+                continue;
+            };
+            let qid = a["object"]["id"]
+                .as_str()
+                .and_then(|id| id.rsplit_once("/questions/"))
+                .map(|(_, q)| q);
+            let Some(slot) = qid.and_then(|q| paper.iter().position(|p| p == q)) else {
+                continue;
+            };
+            let given = answer_of_record(&a);
+            let credit = (a["result"]["score"]["scaled"].as_f64().unwrap_or(0.0) * CREDIT_SCALE)
+                .round() as i64;
+            let given = serde_json::to_string(&given).unwrap_or_default();
+            db.save_answer(registration, slot as i64, &given, credit, at, false)
+                .await?;
+        }
+        db.finish_attempt(registration, at).await?;
+        made += 1;
+    }
+    Ok(made)
+}
+
+/// An `answered` record's response as an answer (the inverse of
+/// [`answered_statement`]'s).
+fn answer_of_record(a: &Value) -> Answer {
+    let response = a["result"]["response"].as_str().unwrap_or_default();
+    match a["object"]["definition"]["interactionType"].as_str() {
+        Some("choice" | "sequencing" | "matching") => Answer::Picks(
+            response
+                .split("[,]")
+                .filter_map(|p| p.parse().ok())
+                .collect(),
+        ),
+        Some("true-false") => Answer::Flag(response == "true"),
+        _ => Answer::Text(response.to_owned()),
+    }
+}
+
 // ---- The JSON API ----
 
 pub fn api_router() -> Router<Shared> {
@@ -939,4 +1049,26 @@ async fn api_results(
     let loaded = load(&state, &id).await?;
     let only = class_filter(&state, &auth.user, query.class.as_deref()).await?;
     Ok(Json(results(&state, &loaded.quiz, only.as_ref()).await?).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn starts_past_the_turns_wait_in_line_and_learn_their_place() {
+        let quizzes = Quizzes::default();
+        let mut held = Vec::new();
+        for _ in 0..STARTS_AT_ONCE {
+            held.push(quizzes.admit().await.unwrap());
+        }
+        let (a, b) = tokio::join!(quizzes.admit(), quizzes.admit());
+        let mut places = vec![a.err().unwrap(), b.err().unwrap()];
+        places.sort_unstable();
+        assert_eq!(places, [1, 2]);
+        // A turn freed while waiting is taken.
+        let waiting = quizzes.admit();
+        held.pop();
+        assert!(waiting.await.is_ok());
+    }
 }

@@ -461,11 +461,21 @@ pub async fn store_checked(
         });
     }
     applied.accepted = fresh.len() as i64;
+    let results: Vec<Value> = fresh
+        .iter()
+        .filter(|p| p.value["verb"]["id"] == crate::quiz::SCORED)
+        .map(|p| p.value.clone())
+        .collect();
     if !fresh.is_empty() {
         writer
             .store(fresh)
             .await
             .map_err(|e| Refused::Fault(format!("{e:?}")))?;
+    }
+    // Attempts made at a box, rebuilt for the teachers' figures: derived
+    // data, so a failure is logged and the records stay stored.
+    if let Err(e) = crate::quiz::project_box_attempts(db, writer.home_page(), &results).await {
+        tracing::warn!(error = %e, "cannot rebuild quiz attempts from a box's records");
     }
     Ok(applied)
 }

@@ -442,7 +442,6 @@ pub async fn install_demo(app: &App) -> anyhow::Result<()> {
     };
     let fractions = QuizSpec {
         tags: vec!["category:math-primary-5".into()],
-        draw: Some(4),
         capsule: Some("fractions-same-denominator".into()),
         ..spec("Les fractions : avez-vous compris ?")
     };

@@ -49,6 +49,7 @@ struct Job {
 #[derive(Clone)]
 pub struct Writer {
     jobs: mpsc::Sender<Job>,
+    home_page: std::sync::Arc<str>,
 }
 
 impl Writer {
@@ -56,13 +57,22 @@ impl Writer {
     /// the platform's own users, whose progress it projects.
     pub fn start(db: Db, home_page: String) -> Writer {
         let (jobs, receiver) = mpsc::channel(1024);
+        let home: std::sync::Arc<str> = home_page.as_str().into();
         tokio::spawn(run(db, home_page, receiver));
-        Writer { jobs }
+        Writer {
+            jobs,
+            home_page: home,
+        }
     }
 
     /// Stores the statements (all or none) and returns once they are
     /// committed. Statements already stored with the same content are
     /// accepted without a second copy.
+    /// The homePage of the platform's own users.
+    pub fn home_page(&self) -> &str {
+        &self.home_page
+    }
+
     pub async fn store(&self, statements: Vec<Prepared>) -> XResult<()> {
         let (reply, answer) = oneshot::channel();
         self.jobs

@@ -603,4 +603,13 @@ async fn quizzes_travel_in_a_satchel_and_offline_attempts_come_back_as_records()
             .unwrap()
             .ends_with("/quizzes/fractions-check")
     );
+    // The hub rebuilt the attempt: the teacher's figures count it.
+    let prof = Learner::new(&hub, token(&hub_env, "prof"));
+    let (status, results) = prof
+        .call("GET", "/quizzes/fractions-check/results", None)
+        .await;
+    assert_eq!(status, 200, "{results}");
+    assert_eq!(results["finished"], 1, "{results}");
+    assert_eq!(results["learners"][0]["login"], "aya");
+    assert_eq!(results["questions"].as_array().unwrap().len(), 7);
 }
