@@ -19,7 +19,10 @@ pub enum IdError {
     Hash(String),
 }
 
-fn is_slug(s: &str) -> bool {
+/// Whether `s` is a slug: 1 to 64 lowercase ASCII letters, digits and
+/// '-', not starting with '-'. Capsules, programmes, banks, quizzes,
+/// courses and competitions are named so.
+pub fn is_slug(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
         && s.bytes()

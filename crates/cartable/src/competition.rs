@@ -112,11 +112,7 @@ pub async fn run(app: App, command: CompetitionCommand) -> anyhow::Result<ExitCo
 
 async fn create(app: App, args: CreateArgs) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(
-        !args.id.is_empty()
-            && args
-                .id
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+        cartable_core::ids::is_slug(&args.id),
         "the id {:?} is not lowercase letters, digits and dashes",
         args.id
     );

@@ -31,10 +31,7 @@ pub async fn run(app: App, command: CourseCommand) -> anyhow::Result<ExitCode> {
     match command {
         CourseCommand::Create { id, file, by } => {
             anyhow::ensure!(
-                !id.is_empty()
-                    && id
-                        .chars()
-                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                cartable_core::ids::is_slug(&id),
                 "the id {id:?} is not lowercase letters, digits and dashes"
             );
             let name = file.display().to_string();

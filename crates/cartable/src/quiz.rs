@@ -127,14 +127,6 @@ fn seconds(text: &str) -> Result<i64, String> {
     }
 }
 
-fn valid_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 64
-        && id
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-}
-
 #[derive(Serialize)]
 struct ImportReport {
     file: String,
@@ -183,7 +175,7 @@ pub async fn import(app: App, args: ImportArgs) -> anyhow::Result<ExitCode> {
             .unwrap_or_default(),
     };
     anyhow::ensure!(
-        valid_id(&bank),
+        cartable_core::ids::is_slug(&bank),
         "the bank id {bank:?} is not lowercase letters, digits and dashes: give one with --bank"
     );
     let (mut title, mut questions, problems): (String, Vec<Question>, Vec<Problem>) = match format {
@@ -329,7 +321,7 @@ pub async fn run(app: App, command: QuizCommand) -> anyhow::Result<ExitCode> {
 
 async fn create(app: App, args: CreateArgs) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(
-        valid_id(&args.id),
+        cartable_core::ids::is_slug(&args.id),
         "the quiz id {:?} is not lowercase letters, digits and dashes",
         args.id
     );
