@@ -217,13 +217,48 @@ pub struct Answered {
     pub shown: bool,
 }
 
+/// Why an answer was not kept.
+pub enum NotSaved {
+    /// The attempt is over: its time ran out or it was finished.
+    Over,
+    /// Instant feedback made the first answer final.
+    Final,
+    Fault(ApiError),
+}
+
+impl From<ApiError> for NotSaved {
+    fn from(e: ApiError) -> Self {
+        NotSaved::Fault(e)
+    }
+}
+
+impl From<cartable_store::StoreError> for NotSaved {
+    fn from(e: cartable_store::StoreError) -> Self {
+        NotSaved::Fault(e.into())
+    }
+}
+
+impl From<NotSaved> for ApiError {
+    fn from(e: NotSaved) -> Self {
+        match e {
+            NotSaved::Over => ApiError::Conflict(
+                "this attempt is over: its time ran out or it was finished".into(),
+            ),
+            NotSaved::Final => ApiError::Conflict(
+                "this question was already answered: with instant feedback, the first answer is final".into(),
+            ),
+            NotSaved::Fault(e) => e,
+        }
+    }
+}
+
 pub async fn answer(
     state: &Shared,
     attempt: &Attempt,
     user: &User,
     slot: usize,
     given: &Answer,
-) -> Result<Answered, ApiError> {
+) -> Result<Answered, NotSaved> {
     let qid = attempt
         .paper
         .get(slot)
@@ -244,15 +279,9 @@ pub async fn answer(
         Saved::Stored => {}
         Saved::Closed => {
             finish(state, attempt, user).await?;
-            return Err(ApiError::Conflict(
-                "this attempt is over: its time ran out or it was finished".into(),
-            ));
+            return Err(NotSaved::Over);
         }
-        Saved::AlreadyAnswered => {
-            return Err(ApiError::Conflict(
-                "this question was already answered: with instant feedback, the first answer is final".into(),
-            ));
-        }
+        Saved::AlreadyAnswered => return Err(NotSaved::Final),
     }
     let statement = answered_statement(
         state,
@@ -504,11 +533,7 @@ pub struct ShownMedia {
 /// The order the items of an ordering question are shown in, in an
 /// attempt: never the right one when there are two or more.
 pub fn mixed_order(attempt: &str, slot: usize, n: usize) -> Vec<usize> {
-    let ids: Vec<String> = (0..n).map(|i| i.to_string()).collect();
-    let mut order: Vec<usize> = paper::draw(&ids, None, true, &format!("{attempt}/{slot}"))
-        .iter()
-        .filter_map(|i| i.parse().ok())
-        .collect();
+    let mut order = paper::picks(n, None, true, &format!("{attempt}/{slot}"));
     if n > 1 && order.iter().enumerate().all(|(i, p)| i == *p) {
         order.rotate_left(1);
     }

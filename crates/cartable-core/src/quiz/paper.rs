@@ -80,8 +80,16 @@ impl QuizSpec {
 /// that `seed` decides. The seed is the attempt's id, so the same attempt
 /// always gets the same paper.
 pub fn draw(candidates: &[String], count: Option<usize>, shuffle: bool, seed: &str) -> Vec<String> {
-    let count = count.unwrap_or(candidates.len()).min(candidates.len());
-    let mut order: Vec<usize> = (0..candidates.len()).collect();
+    picks(candidates.len(), count, shuffle, seed)
+        .into_iter()
+        .map(|i| candidates[i].clone())
+        .collect()
+}
+
+/// `count` positions of `0..n` (all when unset) as [`draw`] chooses them.
+pub fn picks(n: usize, count: Option<usize>, shuffle: bool, seed: &str) -> Vec<usize> {
+    let count = count.unwrap_or(n).min(n);
+    let mut order: Vec<usize> = (0..n).collect();
     let mut random = blake3::Hasher::new().update(seed.as_bytes()).finalize_xof();
     let mut next = |below: usize| {
         let mut bytes = [0u8; 8];
@@ -90,14 +98,14 @@ pub fn draw(candidates: &[String], count: Option<usize>, shuffle: bool, seed: &s
     };
     // A partial Fisher-Yates: the first `count` places get a uniform draw.
     for i in 0..count {
-        let j = i + next(candidates.len() - i);
+        let j = i + next(n - i);
         order.swap(i, j);
     }
-    let mut chosen: Vec<usize> = order[..count].to_vec();
+    order.truncate(count);
     if !shuffle {
-        chosen.sort_unstable();
+        order.sort_unstable();
     }
-    chosen.into_iter().map(|i| candidates[i].clone()).collect()
+    order
 }
 
 /// How one question did over the finished attempts that had it.

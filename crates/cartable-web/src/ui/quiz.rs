@@ -674,12 +674,10 @@ pub async fn save(
             let given = quiz::answer_from_shown(&attempt.id, slot, &q[0], given);
             match quiz::answer(&state, &attempt, &auth.user, slot, &given).await {
                 Ok(_) => {}
-                Err(ApiError::Conflict(m)) if m.contains("final") => {
-                    return Ok(back(slot, Some("final")));
-                }
+                Err(quiz::NotSaved::Final) => return Ok(back(slot, Some("final"))),
                 // Time ran out: the attempt is over; its review says so.
-                Err(ApiError::Conflict(_)) => return Ok(back(slot, None)),
-                Err(e) => return Err(fault(lang)(e)),
+                Err(quiz::NotSaved::Over) => return Ok(back(slot, None)),
+                Err(quiz::NotSaved::Fault(e)) => return Err(fault(lang)(e)),
             }
         }
     }
