@@ -14,6 +14,7 @@ pub mod competition;
 pub mod course;
 pub mod enrolment;
 pub mod ids;
+pub mod library;
 pub mod live;
 pub mod manifest;
 pub mod progress;

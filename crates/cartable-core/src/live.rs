@@ -80,6 +80,9 @@ pub struct Schedule {
     pub capacity: Option<u32>,
     /// The programme the recording joins as a capsule.
     pub programme: Option<ProgrammeId>,
+    /// The library series the recording is published into as an episode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series: Option<String>,
 }
 
 impl Schedule {
@@ -437,6 +440,7 @@ mod tests {
             },
             capacity: None,
             programme: None,
+            series: None,
         }
     }
 

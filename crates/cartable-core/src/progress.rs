@@ -44,6 +44,9 @@ pub fn live_activity(public_url: &str, session: &str) -> String {
 /// The activity type of a capsule (xAPI video profile).
 pub const VIDEO: &str = "https://w3id.org/xapi/video/activity-type/video";
 
+/// The activity type of an audiobook (ADL's "media" activity type).
+pub const MEDIA: &str = "http://adlnet.gov/expapi/activities/media";
+
 /// The activity id of a capsule.
 pub fn capsule_activity(public_url: &str, capsule: &str) -> String {
     format!("{}/capsules/{capsule}", public_url.trim_end_matches('/'))

@@ -5,7 +5,9 @@
 //! decides the ladder and writes a rendition-set directory (see
 //! `cartable_core::renditions`); [`playlist`] rewrites ffmpeg's media
 //! playlists to point at content-addressed blobs and writes master playlists.
+//! [`audio`] makes the library's two audio renditions and a book's M4B.
 
+pub mod audio;
 pub mod image;
 pub mod playlist;
 pub mod tool;

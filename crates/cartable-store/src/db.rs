@@ -75,6 +75,12 @@ const ENGINE_MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/0011_courses.sql"),
         include_str!("../migrations/0011_courses.sql"),
     ),
+    (
+        12,
+        "library",
+        include_str!("../migrations/0012_library.sql"),
+        include_str!("../migrations/0012_library.sql"),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -14,6 +14,7 @@ pub mod competition;
 pub mod course;
 pub mod db;
 pub mod indicators;
+pub mod library;
 pub mod live;
 pub mod quiz;
 pub mod records;

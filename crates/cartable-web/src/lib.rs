@@ -11,6 +11,7 @@ pub mod auth;
 mod cache;
 mod error;
 mod i18n;
+pub mod library;
 pub mod live;
 mod media;
 pub mod metrics;
@@ -172,6 +173,7 @@ pub fn router(state: Shared) -> Router {
         .layer(from_fn_with_state(state.clone(), auth::layer))
         .merge(archive::router())
         .merge(live::router())
+        .merge(library::router().layer(CompressionLayer::new()))
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics::render))
         .nest("/media", media::router())

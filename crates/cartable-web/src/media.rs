@@ -38,7 +38,7 @@ fn content_type(ext: &str) -> Option<&'static str> {
         "mp4" => "video/mp4",
         "m4s" => "video/iso.segment",
         "ts" => "video/mp2t",
-        "m4a" => "audio/mp4",
+        "m4a" | "m4b" => "audio/mp4",
         "jpg" | "jpeg" => "image/jpeg",
         "mp3" => "audio/mpeg",
         "ogg" | "opus" => "audio/ogg",

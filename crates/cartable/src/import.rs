@@ -193,18 +193,30 @@ pub async fn run(app: App, args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     progress.finish_and_clear();
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
-        eprintln!(
-            "{} imported, {} unchanged, {} failed, {} rejected",
+    finish(
+        args.json,
+        &report,
+        [
             report.imported.len(),
             report.unchanged.len(),
             report.failed.len(),
-            report.rejected.len()
+            report.rejected.len(),
+        ],
+    )
+}
+
+/// Ends an import: the report as JSON, or its counts (imported,
+/// unchanged, failed, rejected) in a sentence; a failure when any failed.
+pub fn finish(json: bool, report: &impl Serialize, counts: [usize; 4]) -> anyhow::Result<ExitCode> {
+    let [imported, unchanged, failed, rejected] = counts;
+    if json {
+        println!("{}", serde_json::to_string_pretty(report)?);
+    } else {
+        eprintln!(
+            "{imported} imported, {unchanged} unchanged, {failed} failed, {rejected} rejected"
         );
     }
-    Ok(if report.failed.is_empty() {
+    Ok(if failed == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

@@ -56,6 +56,9 @@ pub struct CreateArgs {
     /// The programme the recording joins as a capsule.
     #[arg(long)]
     programme: Option<String>,
+    /// The library series the recording is published into as an episode.
+    #[arg(long)]
+    series: Option<String>,
     /// The level of the taxonomy it is for (the recording's capsule has it).
     #[arg(long)]
     level: Option<String>,
@@ -147,6 +150,7 @@ async fn create(app: App, args: CreateArgs) -> anyhow::Result<ExitCode> {
             .map(cartable_core::ProgrammeId::try_from)
             .transpose()
             .context("--programme")?,
+        series: args.series,
     };
     let new = cartable_web::live::create_checked(
         &app.db,
@@ -454,6 +458,27 @@ pub async fn record(app: &App, id: &str) -> anyhow::Result<String> {
     app.db
         .put_capsule(&capsule, &format!("live:{hash}"))
         .await?;
+    if let Some(series) = &schedule.series {
+        let episode = cartable_core::library::Episode {
+            id: format!("live-{id}"),
+            title: schedule.title.clone(),
+            description: schedule.description.clone(),
+            published_at: session.schedule.starts_at,
+            media: cartable_core::library::EpisodeMedia::Capsule {
+                capsule: capsule.id.to_string(),
+            },
+            marks: chapters
+                .iter()
+                .map(|(at, title)| cartable_core::library::Mark {
+                    at_ms: *at,
+                    title: title.clone(),
+                })
+                .collect(),
+        };
+        if !app.db.put_episode(series, &episode).await? {
+            tracing::warn!(session = %id, %series, "the series is gone: the recording is a capsule only");
+        }
+    }
     app.db.set_recording(id, Ok(capsule.id.as_str())).await?;
     Ok(capsule.id.to_string())
 }

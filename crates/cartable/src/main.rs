@@ -8,6 +8,7 @@ mod config;
 mod course;
 mod demo;
 mod import;
+mod library;
 mod live;
 mod lrs;
 mod quiz;
@@ -107,6 +108,9 @@ enum ImportCommand {
     Archive(archive::Args),
     /// Import questions into a bank from GIFT, Moodle XML or cartable JSON.
     Questions(quiz::ImportArgs),
+    /// Import audiobooks (a folder each, with book.json, or a DAISY 2.02
+    /// book) and series of episodes (a folder with series.json).
+    Library(library::Args),
 }
 
 #[derive(Subcommand)]
@@ -219,6 +223,9 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Quiz(c) => quiz::run(App::open(config).await?, c).await,
         Command::Competition(c) => competition::run(App::open(config).await?, c).await,
         Command::Course(c) => course::run(App::open(config).await?, c).await,
+        Command::Import(ImportCommand::Library(args)) => {
+            library::import(App::open(config).await?, args).await
+        }
         Command::Import(ImportCommand::Questions(args)) => {
             quiz::import(App::open(config).await?, args).await
         }

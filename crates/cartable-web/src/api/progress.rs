@@ -24,6 +24,7 @@ pub fn router() -> Router<Shared> {
     Router::new()
         .route("/me/progress", get(all_progress))
         .route("/me/progress/{capsule}", get(capsule_progress))
+        .route("/me/progress/library/{book}", get(book_progress))
         .route("/me/records", get(download))
         .route("/users/{login}/records", get(records_of).delete(erase))
 }
@@ -81,8 +82,26 @@ async fn capsule_progress(
     Require(auth, ..): Require<AnyRole>,
     Path(capsule): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
+    let activity = progress::capsule_activity(&state.lrs.home_page, &capsule);
+    resume_point(&state, &auth, activity).await
+}
+
+/// The same for an audiobook: the position is in the whole book.
+async fn book_progress(
+    State(state): State<Shared>,
+    Require(auth, ..): Require<AnyRole>,
+    Path(book): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let activity = cartable_core::library::book_activity(&state.lrs.home_page, &book);
+    resume_point(&state, &auth, activity).await
+}
+
+async fn resume_point(
+    state: &Shared,
+    auth: &crate::auth::Auth,
+    activity: String,
+) -> Result<Json<Value>, ApiError> {
     let home = &state.lrs.home_page;
-    let activity = progress::capsule_activity(home, &capsule);
     let ifi = user_ifi(home, auth.user.login.as_str());
     let rows = state
         .db
@@ -130,6 +149,7 @@ async fn capsule_progress(
             "device": progress::DEVICE,
             "satchel": progress::SATCHEL,
             "video": progress::VIDEO,
+            "media": progress::MEDIA,
         },
     })))
 }

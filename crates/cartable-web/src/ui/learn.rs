@@ -372,7 +372,7 @@ struct CapsuleTemplate {
 }
 
 /// A size as people read it: kilobytes under a megabyte, else megabytes.
-fn human_size(lang: UiLang, bytes: u64) -> String {
+pub(crate) fn human_size(lang: UiLang, bytes: u64) -> String {
     let mut args = fluent_bundle::FluentArgs::new();
     let key = if bytes < 1_000_000 {
         args.set("size", bytes.div_ceil(1000).to_string());

@@ -200,6 +200,7 @@ struct NewTemplate {
     /// After creating: what the broadcaster needs, shown once.
     created: Option<Created>,
     programmes: Vec<(String, String)>,
+    series: Vec<(String, String)>,
     levels: Vec<(String, String)>,
     subjects: Vec<(String, String)>,
 }
@@ -216,6 +217,7 @@ pub struct NewForm {
     pub classes: String,
     pub capacity: String,
     pub programme: String,
+    pub series: String,
     pub level: String,
     pub subject: String,
 }
@@ -255,6 +257,17 @@ fn taxonomy_choices(state: &Shared, lang: UiLang) -> (Choices, Choices) {
     )
 }
 
+async fn series(state: &Shared, lang: UiLang) -> Result<Vec<(String, String)>, PageError> {
+    Ok(state
+        .db
+        .all_series()
+        .await
+        .map_err(|e| (lang, e))?
+        .into_iter()
+        .map(|s| (s.id, s.title))
+        .collect())
+}
+
 async fn programmes(state: &Shared, lang: UiLang) -> Result<Vec<(String, String)>, PageError> {
     Ok(state
         .db
@@ -287,6 +300,7 @@ pub async fn new_form(
         },
         created: None,
         programmes: programmes(&state, lang).await?,
+        series: series(&state, lang).await?,
     };
     personal(lang, StatusCode::OK, t.render())
 }
@@ -355,6 +369,7 @@ fn schedule_from(form: &NewForm) -> Result<Schedule, String> {
         },
         capacity,
         programme,
+        series: Some(form.series.clone()).filter(|s| !s.is_empty()),
     };
     schedule.check().map_err(|e| e.to_string())?;
     Ok(schedule)
@@ -415,6 +430,13 @@ pub async fn create_checked(
             "programme: \"{p}\" does not exist"
         )));
     }
+    if let Some(s) = &schedule.series
+        && db.series(s).await?.is_none()
+    {
+        return Err(crate::ApiError::Invalid(format!(
+            "series: \"{s}\" does not exist in the library"
+        )));
+    }
     let id = new_id().map_err(|e| crate::ApiError::Internal(e.to_string()))?;
     let token = Secret::new()?;
     db.create_live(&id, schedule, &token.digest(), creator)
@@ -448,6 +470,7 @@ pub async fn create(
         classes: field(&f, "classes").to_owned(),
         capacity: field(&f, "capacity").to_owned(),
         programme: field(&f, "programme").to_owned(),
+        series: field(&f, "series").to_owned(),
         level: field(&f, "level").to_owned(),
         subject: field(&f, "subject").to_owned(),
     };
@@ -461,6 +484,7 @@ pub async fn create(
         form,
         created: None,
         programmes: programmes(&state, lang).await?,
+        series: series(&state, lang).await?,
     };
     let created = match schedule_from(&t.form) {
         Err(e) => Err(e),

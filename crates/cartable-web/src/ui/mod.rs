@@ -17,6 +17,7 @@ mod dashboard;
 mod indicators;
 mod learn;
 mod learning;
+pub mod library;
 pub mod live;
 mod pictures;
 mod quiz;
@@ -51,6 +52,9 @@ pub fn router() -> Router<Shared> {
         .route("/{lang}/browse", get(learn::browse))
         .route("/{lang}/programmes/{id}", get(learn::programme))
         .route("/{lang}/capsules/{id}", get(learn::capsule))
+        .route("/{lang}/library", get(library::list))
+        .route("/{lang}/library/{id}", get(library::book))
+        .route("/{lang}/series/{id}", get(library::series))
         .route("/{lang}/search", get(search::page))
         .route("/{lang}/archive", get(archive::home))
         .route("/{lang}/archive/collections/{id}", get(archive::collection))

@@ -16,6 +16,7 @@ mod competition;
 mod course;
 mod demo;
 mod import;
+mod library;
 mod live;
 mod media;
 mod quiz;
