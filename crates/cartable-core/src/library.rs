@@ -7,6 +7,7 @@
 //! listening and a low-data one (Opus, about 14 MB an hour).
 
 pub mod daisy;
+pub mod text;
 
 use crate::BlobHash;
 use crate::ids::is_slug;

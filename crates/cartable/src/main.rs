@@ -16,6 +16,7 @@ mod relay;
 mod satchel;
 mod serve;
 mod sync;
+mod tts;
 mod zim;
 
 use anyhow::Context;
@@ -82,6 +83,9 @@ enum Command {
     /// Courses: modules of capsules, readings and quizzes.
     #[command(subcommand)]
     Course(course::CourseCommand),
+    /// Narrate a text or an EPUB with espeak-ng into a book folder (marked
+    /// synthetic) for `cartable import library`.
+    Tts(tts::Args),
     /// Records between a box and its hub.
     #[command(subcommand)]
     Sync(sync::SyncCommand),
@@ -223,6 +227,7 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Quiz(c) => quiz::run(App::open(config).await?, c).await,
         Command::Competition(c) => competition::run(App::open(config).await?, c).await,
         Command::Course(c) => course::run(App::open(config).await?, c).await,
+        Command::Tts(args) => tts::run(args).await,
         Command::Import(ImportCommand::Library(args)) => {
             library::import(App::open(config).await?, args).await
         }

@@ -68,7 +68,7 @@ fn local(e: &BytesStart) -> String {
 }
 
 /// The entities of XHTML that DAISY books use besides XML's own.
-fn entity(name: &str) -> Option<&'static str> {
+pub(crate) fn entity(name: &str) -> Option<&'static str> {
     quick_xml::escape::resolve_predefined_entity(name).or(match name {
         "nbsp" => Some(" "),
         "mdash" => Some("—"),

@@ -633,3 +633,128 @@ async fn listening_resumes_from_the_records_on_another_device() {
     assert_eq!(found["position"], 52.5);
     assert_eq!(found["completed"], false);
 }
+
+/// An EPUB of two chapters (and a navigation document left out of the
+/// reading order), written with the zip crate.
+fn epub(path: &Path) {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let files = [
+        ("mimetype", "application/epub+zip".to_owned()),
+        (
+            "META-INF/container.xml",
+            r#"<?xml version="1.0"?><container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles><rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/></rootfiles></container>"#.to_owned(),
+        ),
+        (
+            "OEBPS/content.opf",
+            r#"<?xml version="1.0"?><package xmlns="http://www.idpf.org/2007/opf" version="3.0" unique-identifier="id"><metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:identifier id="id">urn:test:contes</dc:identifier><dc:title>Deux contes</dc:title><dc:creator>Leila</dc:creator><dc:language>fr</dc:language></metadata><manifest><item id="nav" href="nav.xhtml" media-type="application/xhtml+xml" properties="nav"/><item id="c1" href="text/c1.xhtml" media-type="application/xhtml+xml"/><item id="c2" href="text/c2.xhtml" media-type="application/xhtml+xml"/></manifest><spine><itemref idref="nav" linear="no"/><itemref idref="c1"/><itemref idref="c2"/></spine></package>"#.to_owned(),
+        ),
+        ("OEBPS/nav.xhtml", "<html xmlns=\"http://www.w3.org/1999/xhtml\"><body><nav><ol><li>Sommaire</li></ol></nav></body></html>".to_owned()),
+        ("OEBPS/text/c1.xhtml", "<html xmlns=\"http://www.w3.org/1999/xhtml\"><head><title>1</title></head><body><h1>La gazelle</h1><p>La gazelle courait dans le désert.</p></body></html>".to_owned()),
+        ("OEBPS/text/c2.xhtml", "<html xmlns=\"http://www.w3.org/1999/xhtml\"><body><h1>Le hérisson</h1><p>Le hérisson dormait&#160;sous la dune.</p></body></html>".to_owned()),
+    ];
+    for (name, text) in files {
+        zip.start_file(name, stored).unwrap();
+        zip.write_all(text.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap();
+}
+
+#[tokio::test]
+async fn tts_narrates_a_text_or_an_epub_into_a_synthetic_book() {
+    if !require("ffmpeg", "-version") || !require("espeak-ng", "--version") {
+        return;
+    }
+    let env = Env::new().await;
+    let book = env.dir.path().join("contes.epub");
+    epub(&book);
+    let out = env.dir.path().join("library/deux-contes");
+    let run = env.run(&["tts", book.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let meta: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("book.json")).unwrap()).unwrap();
+    assert_eq!(meta["title"], "Deux contes");
+    assert_eq!(meta["author"], "Leila");
+    assert_eq!(meta["synthetic"], true);
+    assert_eq!(
+        meta["chapters"],
+        json!([{"file": "001.wav", "title": "La gazelle"}, {"file": "002.wav", "title": "Le hérisson"}])
+    );
+
+    // A text in Arabic, cut at its headings.
+    let text = env.dir.path().join("hikaya.txt");
+    std::fs::write(
+        &text,
+        "# البداية\nكان يا ما كان.\n# النهاية\nوعاشوا في سعادة.\n",
+    )
+    .unwrap();
+    let arabic = env.dir.path().join("library/hikaya");
+    let run = env.run(&[
+        "tts",
+        text.to_str().unwrap(),
+        "--lang",
+        "ar",
+        "--author",
+        "الراوي",
+        "--title",
+        "حكاية",
+        "-o",
+        arabic.to_str().unwrap(),
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+
+    let (ok, report, err) = import(&env, &env.dir.path().join("library"), &[]);
+    assert!(ok, "{err}\n{report}");
+    let server = env.serve(&[]);
+    let manifest = server.json("/opds/books/deux-contes.json").await;
+    let order = manifest["readingOrder"].as_array().unwrap();
+    assert_eq!(order.len(), 2);
+    assert!(
+        order[0]["duration"].as_f64().unwrap() > 1.0,
+        "spoken: {manifest}"
+    );
+    let page = server.get("/fr/library/hikaya").await.text().await.unwrap();
+    assert!(page.contains("voix de synthèse"), "marked synthetic");
+
+    // Tamazight has no espeak-ng voice here: one clear sentence, no folder.
+    let none = env.dir.path().join("tz");
+    let run = env.run(&[
+        "tts",
+        text.to_str().unwrap(),
+        "--lang",
+        "zgh",
+        "--author",
+        "A",
+        "-o",
+        none.to_str().unwrap(),
+    ]);
+    assert!(!run.status.success());
+    assert!(
+        stderr(&run).contains("espeak-ng has no voice for Tamazight (zgh)"),
+        "{}",
+        stderr(&run)
+    );
+    assert!(!none.exists());
+
+    // Without espeak-ng: the command says how to install it.
+    let mut cmd = env.command();
+    cmd.env("PATH", "/nonexistent").args([
+        "tts",
+        text.to_str().unwrap(),
+        "--lang",
+        "fr",
+        "--author",
+        "A",
+        "-o",
+        none.to_str().unwrap(),
+    ]);
+    let run = cmd.output().unwrap();
+    assert!(!run.status.success());
+    assert!(
+        stderr(&run).contains("espeak-ng not found: install it"),
+        "{}",
+        stderr(&run)
+    );
+}
