@@ -156,7 +156,7 @@ export async function checkSameOrigin(label, requests, origin, { skipFailed = ()
     const response = await withTimeout(request.response(), 5_000, "response").catch(() => null);
     if (!response) {
       if (request.failure() && !skipFailed(request)) {
-        broken.push(`${url} (${request.failure().errorText})`);
+        broken.push(`${url} (${request.resourceType()}: ${request.failure().errorText})`);
       }
       continue;
     }

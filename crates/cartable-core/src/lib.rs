@@ -15,6 +15,7 @@ pub mod course;
 pub mod enrolment;
 pub mod ids;
 pub mod library;
+pub mod literacy;
 pub mod live;
 pub mod manifest;
 pub mod progress;

@@ -228,6 +228,43 @@ pub async fn encode(
     })
 }
 
+/// The literacy path's short sounds (prompts, letters, words): one AAC
+/// file, mono at 48 kbit/s, which every browser plays.
+pub const SHORT_LADDER: &str = "short-v1/aac48-mono-mp4";
+
+/// Encodes a short sound into `out` (an `.m4a` path).
+pub async fn encode_short(source: &Path, out: &Path) -> Result<(), MediaError> {
+    if let Some(dir) = out.parent() {
+        tokio::fs::create_dir_all(dir).await?;
+    }
+    let mut args: Vec<String> = ["-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-i"]
+        .map(String::from)
+        .to_vec();
+    args.push(source.display().to_string());
+    args.extend(
+        [
+            "-map",
+            "0:a:0",
+            "-vn",
+            "-map_metadata",
+            "-1",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "48k",
+            "-ac",
+            "1",
+            "-movflags",
+            "+faststart",
+            "-f",
+            "mp4",
+        ]
+        .map(String::from),
+    );
+    args.push(out.display().to_string());
+    tool::run("ffmpeg", &args, source).await.map(|_| ())
+}
+
 /// ffmpeg's metadata file format: `=`, `;`, `#`, `\` and new lines are
 /// escaped with a backslash.
 fn metadata_escape(text: &str) -> String {

@@ -1,5 +1,6 @@
--- The library: audiobooks, and series with their episodes (kept apart from
--- the series, since a live session's recording adds one on its own).
+-- The library: audiobooks, series with their episodes (kept apart from
+-- the series, since a live session's recording adds one on its own), and
+-- the courses of the literacy path.
 
 CREATE TABLE audiobooks (
     id          TEXT PRIMARY KEY,
@@ -33,3 +34,15 @@ CREATE TABLE episodes (
 );
 
 CREATE INDEX episodes_by_date ON episodes (series_id, published_at);
+
+-- The literacy path's courses: lessons of items with their sounds and
+-- pictures, and the spoken prompts of every screen.
+CREATE TABLE literacy_courses (
+    id          TEXT PRIMARY KEY,
+    lang        TEXT NOT NULL,
+    title       TEXT NOT NULL,
+    -- core::literacy::Course as JSON.
+    spec        TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    updated_at  BIGINT NOT NULL
+);

@@ -1,74 +1,136 @@
-//! The SQL of the library: audiobooks, series and their episodes, each
-//! kept as its core type in JSON with the columns lists are sorted by.
+//! The SQL of the library: audiobooks, series and their episodes, and the
+//! literacy path's courses. Books, series and courses share one shape (id,
+//! language, title, the core type as JSON, the fingerprint of the import
+//! that made it), so they share the SQL below; episodes are apart, since a
+//! live session's recording adds one on its own.
 
 use crate::{Db, Result, StoreError, now};
 use cartable_core::library::{Audiobook, Episode, Series};
+use cartable_core::literacy;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, Row};
 
-fn to_json(what: &str, value: &impl Serialize) -> Result<String> {
-    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+/// The tables of that shape; their names are the only text put into SQL.
+#[derive(Clone, Copy)]
+enum Table {
+    Audiobooks,
+    Series,
+    Literacy,
 }
 
-fn from_row<T: DeserializeOwned>(what: &str, row: &AnyRow) -> Result<T> {
+impl Table {
+    fn name(self) -> &'static str {
+        match self {
+            Table::Audiobooks => "audiobooks",
+            Table::Series => "series",
+            Table::Literacy => "literacy_courses",
+        }
+    }
+}
+
+/// A row's columns besides its JSON.
+struct Head<'a> {
+    id: &'a str,
+    lang: &'a str,
+    title: &'a str,
+}
+
+fn to_json(table: Table, value: &impl Serialize) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(format!("{}: {e}", table.name())))
+}
+
+fn from_row<T: DeserializeOwned>(table: Table, row: &AnyRow) -> Result<T> {
     let spec: String = row.try_get("spec")?;
-    serde_json::from_str(&spec).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+    serde_json::from_str(&spec).map_err(|e| StoreError::Corrupt(format!("{}: {e}", table.name())))
+}
+
+fn upsert_sql(table: Table) -> AssertSqlSafe<String> {
+    AssertSqlSafe(format!(
+        "INSERT INTO {} (id, lang, title, spec, fingerprint, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (id) DO UPDATE SET lang = excluded.lang, title = excluded.title,
+           spec = excluded.spec, fingerprint = excluded.fingerprint,
+           updated_at = excluded.updated_at",
+        table.name()
+    ))
 }
 
 impl Db {
-    /// The fingerprint of the book's last import, if it is there.
-    pub async fn audiobook_fingerprint(&self, id: &str) -> Result<Option<String>> {
-        let row = sqlx::query("SELECT fingerprint FROM audiobooks WHERE id = $1")
+    async fn fingerprint_in(&self, table: Table, id: &str) -> Result<Option<String>> {
+        let sql = format!("SELECT fingerprint FROM {} WHERE id = $1", table.name());
+        let row = sqlx::query(AssertSqlSafe(sql))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
         Ok(row.map(|r| r.try_get("fingerprint")).transpose()?)
+    }
+
+    async fn put_in(
+        &self,
+        table: Table,
+        head: Head<'_>,
+        value: &impl Serialize,
+        fingerprint: &str,
+    ) -> Result<()> {
+        sqlx::query(upsert_sql(table))
+            .bind(head.id)
+            .bind(head.lang)
+            .bind(head.title)
+            .bind(to_json(table, value)?)
+            .bind(fingerprint)
+            .bind(now())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn one_in<T: DeserializeOwned>(&self, table: Table, id: &str) -> Result<Option<T>> {
+        let sql = format!("SELECT spec FROM {} WHERE id = $1", table.name());
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(|r| from_row(table, r)).transpose()
+    }
+
+    /// Every row, by title.
+    async fn all_in<T: DeserializeOwned>(&self, table: Table) -> Result<Vec<T>> {
+        let sql = format!("SELECT spec FROM {} ORDER BY title, id", table.name());
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| from_row(table, r)).collect()
+    }
+
+    /// The fingerprint of the book's last import, if it is there.
+    pub async fn audiobook_fingerprint(&self, id: &str) -> Result<Option<String>> {
+        self.fingerprint_in(Table::Audiobooks, id).await
     }
 
     /// Stores the book, or replaces it.
     pub async fn put_audiobook(&self, book: &Audiobook, fingerprint: &str) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO audiobooks (id, lang, title, spec, fingerprint, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6)
-             ON CONFLICT (id) DO UPDATE SET lang = excluded.lang, title = excluded.title,
-               spec = excluded.spec, fingerprint = excluded.fingerprint,
-               updated_at = excluded.updated_at",
-        )
-        .bind(&book.id)
-        .bind(&book.lang)
-        .bind(&book.title)
-        .bind(to_json("audiobook", book)?)
-        .bind(fingerprint)
-        .bind(now())
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        let head = Head {
+            id: &book.id,
+            lang: &book.lang,
+            title: &book.title,
+        };
+        self.put_in(Table::Audiobooks, head, book, fingerprint)
+            .await
     }
 
     pub async fn audiobook(&self, id: &str) -> Result<Option<Audiobook>> {
-        let row = sqlx::query("SELECT spec FROM audiobooks WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(|r| from_row("audiobook", r)).transpose()
+        self.one_in(Table::Audiobooks, id).await
     }
 
     /// Every book, by title.
     pub async fn audiobooks(&self) -> Result<Vec<Audiobook>> {
-        let rows = sqlx::query("SELECT spec FROM audiobooks ORDER BY title, id")
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(|r| from_row("audiobook", r)).collect()
+        self.all_in(Table::Audiobooks).await
     }
 
     pub async fn series_fingerprint(&self, id: &str) -> Result<Option<String>> {
-        let row = sqlx::query("SELECT fingerprint FROM series WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| r.try_get("fingerprint")).transpose()?)
+        self.fingerprint_in(Table::Series, id).await
     }
 
     /// Stores the series and the episodes its file lists, in one
@@ -80,21 +142,15 @@ impl Db {
         fingerprint: &str,
     ) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO series (id, lang, title, spec, fingerprint, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6)
-             ON CONFLICT (id) DO UPDATE SET lang = excluded.lang, title = excluded.title,
-               spec = excluded.spec, fingerprint = excluded.fingerprint,
-               updated_at = excluded.updated_at",
-        )
-        .bind(&series.id)
-        .bind(&series.lang)
-        .bind(&series.title)
-        .bind(to_json("series", series)?)
-        .bind(fingerprint)
-        .bind(now())
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query(upsert_sql(Table::Series))
+            .bind(&series.id)
+            .bind(&series.lang)
+            .bind(&series.title)
+            .bind(to_json(Table::Series, series)?)
+            .bind(fingerprint)
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
         for e in episodes {
             upsert_episode(&mut tx, &series.id, e).await?;
         }
@@ -124,19 +180,12 @@ impl Db {
     }
 
     pub async fn series(&self, id: &str) -> Result<Option<Series>> {
-        let row = sqlx::query("SELECT spec FROM series WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(|r| from_row("series", r)).transpose()
+        self.one_in(Table::Series, id).await
     }
 
     /// Every series, by title.
     pub async fn all_series(&self) -> Result<Vec<Series>> {
-        let rows = sqlx::query("SELECT spec FROM series ORDER BY title, id")
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(|r| from_row("series", r)).collect()
+        self.all_in(Table::Series).await
     }
 
     /// A series' episodes, the newest first.
@@ -147,7 +196,36 @@ impl Db {
         .bind(series)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(|r| from_row("episode", r)).collect()
+        rows.iter()
+            .map(|r| {
+                let spec: String = r.try_get("spec")?;
+                serde_json::from_str(&spec)
+                    .map_err(|e| StoreError::Corrupt(format!("episode: {e}")))
+            })
+            .collect()
+    }
+
+    pub async fn literacy_fingerprint(&self, id: &str) -> Result<Option<String>> {
+        self.fingerprint_in(Table::Literacy, id).await
+    }
+
+    pub async fn put_literacy(&self, course: &literacy::Course, fingerprint: &str) -> Result<()> {
+        let head = Head {
+            id: &course.id,
+            lang: &course.lang,
+            title: &course.title,
+        };
+        self.put_in(Table::Literacy, head, course, fingerprint)
+            .await
+    }
+
+    pub async fn literacy_course(&self, id: &str) -> Result<Option<literacy::Course>> {
+        self.one_in(Table::Literacy, id).await
+    }
+
+    /// Every course, by title.
+    pub async fn literacy_courses(&self) -> Result<Vec<literacy::Course>> {
+        self.all_in(Table::Literacy).await
     }
 }
 
@@ -156,6 +234,8 @@ async fn upsert_episode(
     series: &str,
     e: &Episode,
 ) -> Result<()> {
+    let spec =
+        serde_json::to_string(e).map_err(|err| StoreError::Corrupt(format!("episode: {err}")))?;
     sqlx::query(
         "INSERT INTO episodes (series_id, id, published_at, spec) VALUES ($1, $2, $3, $4)
          ON CONFLICT (series_id, id) DO UPDATE SET published_at = excluded.published_at,
@@ -164,7 +244,7 @@ async fn upsert_episode(
     .bind(series)
     .bind(&e.id)
     .bind(e.published_at)
-    .bind(to_json("episode", e)?)
+    .bind(spec)
     .execute(&mut **tx)
     .await?;
     Ok(())

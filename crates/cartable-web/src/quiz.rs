@@ -463,18 +463,29 @@ fn result_statements(state: &Shared, quiz: &StoredQuiz, done: &Attempt, user: &U
 /// Stores statements the platform makes itself, through the LRS's writer;
 /// they are its authority's.
 pub(crate) async fn record(state: &Shared, statements: Vec<Value>) -> Result<(), ApiError> {
+    record_as(state, statements, "quizzes").await
+}
+
+/// Stores statements the platform makes on a learner's behalf, with
+/// `source` (quizzes, literacy) naming the part of the platform in their
+/// authority.
+pub(crate) async fn record_as(
+    state: &Shared,
+    statements: Vec<Value>,
+    source: &str,
+) -> Result<(), ApiError> {
     let home = &state.lrs.home_page;
     let authority_page = format!("{home}/xapi/platform");
     let mut prepared = Vec::with_capacity(statements.len());
     for mut value in statements {
         let facts = xapi::check_statement(&value)
-            .map_err(|e| ApiError::Internal(format!("a quiz record does not check: {e}")))?;
+            .map_err(|e| ApiError::Internal(format!("a {source} record does not check: {e}")))?;
         let id = xapi::new_statement_id();
         if let Some(o) = value.as_object_mut() {
             o.insert("id".into(), Value::String(id.clone()));
             o.insert(
                 "authority".into(),
-                json!({"objectType": "Agent", "name": "cartable", "account": {"homePage": authority_page, "name": "quizzes"}}),
+                json!({"objectType": "Agent", "name": "cartable", "account": {"homePage": authority_page, "name": source}}),
             );
             o.insert("version".into(), Value::String("1.0.0".into()));
         }
@@ -485,8 +496,8 @@ pub(crate) async fn record(state: &Shared, statements: Vec<Value>) -> Result<(),
             json,
             value,
             facts,
-            authority_id: "platform:quizzes".into(),
-            authority_ifi: format!("account:{authority_page}|quizzes"),
+            authority_id: format!("platform:{source}"),
+            authority_ifi: format!("account:{authority_page}|{source}"),
         });
     }
     state

@@ -691,3 +691,154 @@ async fn import_one(
     }
     Ok(())
 }
+
+/// A library and literacy courses as one folder: `library.json` (the
+/// stored books, series with their episodes, and courses) and every blob
+/// they name under `blobs/`, by hash. `cartable library export` writes it;
+/// the demo is one, installed without ffmpeg.
+#[derive(Serialize, serde::Deserialize, Default)]
+pub struct Export {
+    pub books: Vec<Audiobook>,
+    pub series: Vec<ExportedSeries>,
+    pub literacy: Vec<cartable_core::literacy::Course>,
+}
+
+#[derive(Serialize, serde::Deserialize)]
+pub struct ExportedSeries {
+    pub series: Series,
+    pub episodes: Vec<Episode>,
+}
+
+/// The file in an export's folder.
+pub const EXPORT_FILE: &str = "library.json";
+
+fn track_blobs(t: &Track, out: &mut Vec<BlobHash>) {
+    out.push(t.listen.blob.clone());
+    out.push(t.low.blob.clone());
+}
+
+impl Export {
+    /// Every blob the export names.
+    fn blobs(&self) -> Vec<BlobHash> {
+        let mut out = Vec::new();
+        for b in &self.books {
+            b.tracks.iter().for_each(|t| track_blobs(t, &mut out));
+            out.extend(b.cover.clone());
+            out.extend(b.download.as_ref().map(|d| d.blob.clone()));
+        }
+        for s in &self.series {
+            out.extend(s.series.cover.clone());
+            for e in &s.episodes {
+                if let EpisodeMedia::Audio { track } = &e.media {
+                    track_blobs(track, &mut out);
+                }
+            }
+        }
+        for c in &self.literacy {
+            for prompts in c.prompts.values() {
+                out.extend(prompts.values().map(|s| s.blob.clone()));
+            }
+            for l in &c.lessons {
+                out.push(l.picture.blob.clone());
+                out.push(l.sound.blob.clone());
+                for i in &l.items {
+                    out.push(i.picture.blob.clone());
+                    out.push(i.sound.blob.clone());
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+#[derive(clap::Subcommand)]
+pub enum LibraryCommand {
+    /// Write the library and the literacy courses to a folder (library.json
+    /// and the blobs they name), to install elsewhere or keep.
+    Export { dir: PathBuf },
+    /// Install a folder written by `library export`.
+    Install { dir: PathBuf },
+}
+
+pub async fn run(app: App, command: LibraryCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        LibraryCommand::Export { dir } => {
+            let mut export = Export {
+                books: app.db.audiobooks().await?,
+                literacy: app.db.literacy_courses().await?,
+                ..Export::default()
+            };
+            for series in app.db.all_series().await? {
+                let episodes = app.db.episodes(&series.id).await?;
+                export.series.push(ExportedSeries { series, episodes });
+            }
+            let blobs = dir.join("blobs");
+            tokio::fs::create_dir_all(&blobs).await?;
+            for hash in export.blobs() {
+                let bytes = app.blobs.get(&hash).await?;
+                tokio::fs::write(blobs.join(hash.as_str()), bytes).await?;
+            }
+            tokio::fs::write(dir.join(EXPORT_FILE), serde_json::to_vec_pretty(&export)?).await?;
+            eprintln!(
+                "{}: {} book(s), {} series, {} literacy course(s)",
+                dir.display(),
+                export.books.len(),
+                export.series.len(),
+                export.literacy.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        LibraryCommand::Install { dir } => {
+            install(&app, &dir, "install").await?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Installs an export: every blob checked against its name, then the
+/// rows, with `fingerprint` (a later import of the same folder replaces
+/// them).
+pub async fn install(app: &App, dir: &Path, fingerprint: &str) -> anyhow::Result<()> {
+    let path = dir.join(EXPORT_FILE);
+    let text = tokio::fs::read(&path)
+        .await
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let export: Export =
+        serde_json::from_slice(&text).with_context(|| format!("{} is damaged", path.display()))?;
+    for hash in export.blobs() {
+        let file = dir.join("blobs").join(hash.as_str());
+        let (stored, _) = app
+            .blobs
+            .put_file(&file)
+            .await
+            .with_context(|| format!("{}", file.display()))?;
+        anyhow::ensure!(
+            stored == hash,
+            "{}: its content does not match its name",
+            file.display()
+        );
+    }
+    for b in &export.books {
+        app.db.put_audiobook(b, fingerprint).await?;
+    }
+    for s in &export.series {
+        app.db
+            .put_series(&s.series, &s.episodes, fingerprint)
+            .await?;
+    }
+    for c in &export.literacy {
+        app.db.put_literacy(c, fingerprint).await?;
+    }
+    Ok(())
+}
+
+/// The demo's library (`demo/library`, made by `demo/make-library.sh`),
+/// unless the library already holds books.
+pub async fn install_demo(app: &App) -> anyhow::Result<()> {
+    if !app.db.audiobooks().await?.is_empty() {
+        return Ok(());
+    }
+    install(app, &app.config.demo_dir().join("library"), "demo").await
+}

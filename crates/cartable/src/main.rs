@@ -9,6 +9,7 @@ mod course;
 mod demo;
 mod import;
 mod library;
+mod literacy;
 mod live;
 mod lrs;
 mod quiz;
@@ -83,6 +84,9 @@ enum Command {
     /// Courses: modules of capsules, readings and quizzes.
     #[command(subcommand)]
     Course(course::CourseCommand),
+    /// Export or install the library and literacy courses as a folder.
+    #[command(subcommand)]
+    Library(library::LibraryCommand),
     /// Narrate a text or an EPUB with espeak-ng into a book folder (marked
     /// synthetic) for `cartable import library`.
     Tts(tts::Args),
@@ -115,6 +119,8 @@ enum ImportCommand {
     /// Import audiobooks (a folder each, with book.json, or a DAISY 2.02
     /// book) and series of episodes (a folder with series.json).
     Library(library::Args),
+    /// Import a literacy course: literacy.json with its sounds and pictures.
+    Literacy(literacy::Args),
 }
 
 #[derive(Subcommand)]
@@ -228,6 +234,10 @@ async fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         Command::Competition(c) => competition::run(App::open(config).await?, c).await,
         Command::Course(c) => course::run(App::open(config).await?, c).await,
         Command::Tts(args) => tts::run(args).await,
+        Command::Library(c) => library::run(App::open(config).await?, c).await,
+        Command::Import(ImportCommand::Literacy(args)) => {
+            literacy::import(App::open(config).await?, args).await
+        }
         Command::Import(ImportCommand::Library(args)) => {
             library::import(App::open(config).await?, args).await
         }

@@ -64,6 +64,9 @@ pub async fn run(mut config: Config, args: Args) -> anyhow::Result<ExitCode> {
         crate::course::install_demo(&app)
             .await
             .context("cannot install the demo's course")?;
+        crate::library::install_demo(&app)
+            .await
+            .context("cannot install the demo's library")?;
     }
     let handle = metrics::install().map_err(|e| anyhow::anyhow!("cannot start metrics: {e}"))?;
     tokio::spawn(metrics::keep_tidy(handle.clone()));

@@ -45,6 +45,32 @@ fn address(info: Peer) -> Option<IpAddr> {
     info.map(|Extension(ConnectInfo(ClientAddr(a)))| a.ip())
 }
 
+/// The cookie naming where a picture sign-in returns to (set by the
+/// literacy path's sign-in button).
+pub const AFTER_PICTURES: &str = "cartable_after_pictures";
+
+/// Starts a picture sign-in that comes back to `next` (a path on this
+/// site), for learners who cannot read the page it would otherwise end on.
+pub async fn pictures_then(
+    State(state): State<Shared>,
+    Path(lang): Path<String>,
+    Query(q): Query<NextQuery>,
+) -> Result<Response, PageError> {
+    let lang = ui_lang(&lang)?;
+    let next = safe_next(q.next.as_deref(), lang);
+    let cookie = Cookie::build((AFTER_PICTURES, next))
+        .http_only(true)
+        .secure(state.settings.secure_cookies)
+        .same_site(cookie::SameSite::Lax)
+        .path("/")
+        .max_age(cookie::time::Duration::minutes(30))
+        .build();
+    Ok(with_cookie(
+        Redirect::to(&format!("/{}/signin/pictures", lang.code())).into_response(),
+        Some(cookie),
+    ))
+}
+
 /// Where to go after signing in: a path on this site only.
 fn safe_next(next: Option<&str>, lang: crate::UiLang) -> String {
     match next {
@@ -548,7 +574,18 @@ pub async fn picture_signin(
             let secret = signin::open_session(&state, &user)
                 .await
                 .map_err(|e| PageError::Internal(lang, format!("{e:?}")))?;
-            Ok(signed_in(&state, &secret, &format!("/{}/", lang.code())))
+            // The literacy path sends its learners here and wants them back.
+            let next = jar
+                .get(AFTER_PICTURES)
+                .map(|c| safe_next(Some(c.value()), lang))
+                .unwrap_or_else(|| format!("/{}/", lang.code()));
+            let mut response = signed_in(&state, &secret, &next);
+            let mut gone = Cookie::build((AFTER_PICTURES, "")).path("/").build();
+            gone.make_removal();
+            if let Ok(value) = gone.encoded().to_string().parse() {
+                response.headers_mut().append(header::SET_COOKIE, value);
+            }
+            Ok(response)
         }
         Err(ApiError::Internal(cause)) => Err(PageError::Internal(lang, cause)),
         Err(e) => {

@@ -306,7 +306,7 @@ impl I18n {
     }
 }
 
-async fn class_for(
+pub(super) async fn class_for(
     state: &Shared,
     lang: UiLang,
     user: &cartable_core::accounts::User,

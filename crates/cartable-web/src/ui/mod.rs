@@ -18,6 +18,7 @@ mod indicators;
 mod learn;
 mod learning;
 pub mod library;
+mod literacy;
 pub mod live;
 mod pictures;
 mod quiz;
@@ -101,6 +102,13 @@ pub fn personal_router() -> Router<Shared> {
                 archive::MAX_UPLOAD + 1024 * 1024,
             )),
         )
+        .route("/{lang}/literacy", get(literacy::home))
+        .route("/{lang}/literacy/{course}/{lesson}", get(literacy::lesson))
+        .route(
+            "/{lang}/literacy/{course}/{lesson}/practice",
+            get(literacy::practice).post(literacy::answer),
+        )
+        .route("/{lang}/teach/classes/{id}/literacy", get(literacy::class))
         .route("/{lang}/live", get(live::schedule))
         .route("/{lang}/live/new", get(live::new_form).post(live::create))
         .route("/{lang}/live/{id}", get(live::room))
@@ -183,6 +191,7 @@ pub fn personal_router() -> Router<Shared> {
             post(admin::class_pictures),
         )
         .route("/{lang}/signin/pictures", get(account::picture_classes))
+        .route("/{lang}/signin/pictures-then", get(account::pictures_then))
         .route(
             "/{lang}/signin/pictures/{class}",
             get(account::picture_learners),

@@ -301,3 +301,50 @@ async fn a_practice_exam_in_chromium_is_taken_with_the_keyboard_alone() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn the_library_and_the_literacy_path_in_chromium() {
+    use crate::accounts::{Browser, add_user, class_of};
+    if !browser_ready() || !require("ffmpeg", "-version") {
+        return;
+    }
+    let env = Env::new().await;
+    add_user(&env, "ustada", "teacher", "chalk-and-slate");
+    class_of(
+        &env,
+        "fes-1",
+        "alpha-1",
+        "ustada",
+        &[("Fatima Ait", "fatima", "mint-tea-2026")],
+    );
+    let server = env.serve(&["--demo"]);
+    // A DAISY book beside the demo's, imported while the server runs.
+    let daisy = env.dir.path().join("contes-medina");
+    crate::library::daisy_book(&daisy);
+    let out = env.run(&["import", "library", daisy.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", crate::support::stderr(&out));
+    run_script(
+        "library.mjs",
+        [
+            &server.url,
+            "le-puits-du-village",
+            "contes-medina",
+            "fatima",
+            "mint-tea-2026",
+        ]
+        .map(String::from)
+        .to_vec(),
+    )
+    .await;
+    // The trainer sees the lesson done (a wrong answer, then all right).
+    let mut trainer = Browser::new(&server);
+    trainer.sign_in("ustada", "chalk-and-slate").await;
+    let page = trainer
+        .get("/fr/teach/classes/alpha-1/literacy")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Fatima Ait"), "{page}");
+    assert!(page.contains("finie"), "the lesson is done: {page}");
+}
