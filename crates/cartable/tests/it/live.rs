@@ -1052,7 +1052,17 @@ async fn the_recording_becomes_a_capsule_with_chapters_and_the_questions() {
     add_user(&env, "amina", "learner", "tajine-2026");
     let server = env.serve(&["--demo"]);
     let before = server.json("/api/v1/programmes/math-primary-5").await;
-    let (id, token) = create(&env, &["--by", "prof", "--programme", "math-primary-5"]);
+    let (id, token) = create(
+        &env,
+        &[
+            "--by",
+            "prof",
+            "--programme",
+            "math-primary-5",
+            "--series",
+            "heure-du-conte",
+        ],
+    );
     let (mut teacher, tcsrf) = signed_in(&server, "prof").await;
     let (mut learner, lcsrf) = signed_in(&server, "amina").await;
     let mut events = Stream::open(&server, &format!("/live/{id}/events?after=0"), &[]).await;
@@ -1157,6 +1167,22 @@ async fn the_recording_becomes_a_capsule_with_chapters_and_the_questions() {
         before["capsule_count"].as_u64().unwrap() + 1,
         "the recording joined its programme"
     );
+    // The recording is an episode of the series it was published in, with
+    // its chapters, in the podcast feed.
+    let feed = server
+        .get("/feeds/series/heure-du-conte.xml")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let guid = format!("urn:cartable:episode:heure-du-conte:live-{id}");
+    let item = feed
+        .split("<item>")
+        .find(|i| i.contains(&guid))
+        .unwrap_or_else(|| panic!("no episode {guid} in {feed}"));
+    assert!(item.contains("<title>Les fractions</title>"), "{feed}");
+    assert!(item.contains("type=\"audio/mp4\""), "{feed}");
+    assert!(item.contains("title=\"Diapositive 1\""), "{feed}");
     // Doing it again gives the same capsule.
     let out = env.run(&["live", "record", &id]);
     assert!(out.status.success(), "{}", stderr(&out));

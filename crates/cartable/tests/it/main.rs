@@ -17,6 +17,7 @@ mod course;
 mod demo;
 mod import;
 mod library;
+mod literacy;
 mod live;
 mod media;
 mod quiz;
