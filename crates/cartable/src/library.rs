@@ -718,8 +718,40 @@ fn track_blobs(t: &Track, out: &mut Vec<BlobHash>) {
 }
 
 impl Export {
+    /// The whole library and every literacy course.
+    pub async fn gather(db: &cartable_store::Db) -> anyhow::Result<Export> {
+        let mut export = Export {
+            books: db.audiobooks().await?,
+            literacy: db.literacy_courses().await?,
+            ..Export::default()
+        };
+        for series in db.all_series().await? {
+            let episodes = db.episodes(&series.id).await?;
+            export.series.push(ExportedSeries { series, episodes });
+        }
+        Ok(export)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.books.is_empty() && self.series.is_empty() && self.literacy.is_empty()
+    }
+
+    /// Writes its rows (its blobs must be there already).
+    pub async fn put_rows(&self, db: &cartable_store::Db, fingerprint: &str) -> anyhow::Result<()> {
+        for b in &self.books {
+            db.put_audiobook(b, fingerprint).await?;
+        }
+        for s in &self.series {
+            db.put_series(&s.series, &s.episodes, fingerprint).await?;
+        }
+        for c in &self.literacy {
+            db.put_literacy(c, fingerprint).await?;
+        }
+        Ok(())
+    }
+
     /// Every blob the export names.
-    fn blobs(&self) -> Vec<BlobHash> {
+    pub fn blobs(&self) -> Vec<BlobHash> {
         let mut out = Vec::new();
         for b in &self.books {
             b.tracks.iter().for_each(|t| track_blobs(t, &mut out));
@@ -765,15 +797,7 @@ pub enum LibraryCommand {
 pub async fn run(app: App, command: LibraryCommand) -> anyhow::Result<ExitCode> {
     match command {
         LibraryCommand::Export { dir } => {
-            let mut export = Export {
-                books: app.db.audiobooks().await?,
-                literacy: app.db.literacy_courses().await?,
-                ..Export::default()
-            };
-            for series in app.db.all_series().await? {
-                let episodes = app.db.episodes(&series.id).await?;
-                export.series.push(ExportedSeries { series, episodes });
-            }
+            let export = Export::gather(&app.db).await?;
             let blobs = dir.join("blobs");
             tokio::fs::create_dir_all(&blobs).await?;
             for hash in export.blobs() {

@@ -410,6 +410,23 @@ async fn plan(
     if !courses.is_empty() {
         sections.insert("courses".to_owned(), serde_json::to_vec(&courses)?);
     }
+    // The library and the literacy path go whole: schools without network
+    // are where they are needed most.
+    let library = crate::library::Export::gather(&app.db).await?;
+    for hash in library.blobs() {
+        if blobs.contains_key(&hash) {
+            continue;
+        }
+        let size = app
+            .blobs
+            .size(&hash)
+            .await?
+            .with_context(|| format!("library: blob {hash} is missing from the blob store"))?;
+        blobs.insert(hash, size);
+    }
+    if !library.is_empty() {
+        sections.insert("library".to_owned(), serde_json::to_vec(&library)?);
+    }
     let count = catalog.capsules.len();
     sections.insert("catalog".to_owned(), serde_json::to_vec(&catalog)?);
     sections.insert("taxonomy".to_owned(), taxonomy_text(app)?.into_bytes());
@@ -922,6 +939,11 @@ pub async fn install_version(db: &Db, file: &SatchelFile) -> anyhow::Result<()> 
         for c in courses {
             db.put_course(&c.id, &c.spec, "satchel").await?;
         }
+    }
+    if let Some(bytes) = file.section("library")? {
+        let library: crate::library::Export =
+            serde_json::from_slice(&bytes).context("the satchel's library section")?;
+        library.put_rows(db, "satchel").await?;
     }
     if let Some(bytes) = file.section("roster")? {
         let roster: Roster = serde_json::from_slice(&bytes).context("the satchel's roster")?;

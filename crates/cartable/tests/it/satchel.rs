@@ -127,6 +127,19 @@ async fn a_school_learns_offline_and_its_records_come_back_by_file_and_by_http()
         "{}",
         the_box.banner
     );
+    // The library and the literacy path travel in the satchel too.
+    let book = the_box.get("/fr/library/le-puits-du-village").await;
+    assert_eq!(book.status(), 200);
+    let html = book.text().await.unwrap();
+    let chapter = html.split("<source src=\"").nth(1).unwrap();
+    let chapter = &chapter[..chapter.find('"').unwrap()];
+    assert_eq!(the_box.get(chapter).await.status(), 200, "{chapter}");
+    let lesson = the_box.get("/ar/literacy/alif-ba/ba-ta-sa").await;
+    assert_eq!(lesson.status(), 200);
+    let html = lesson.text().await.unwrap();
+    let sound = html.split("id=\"lit-item-sound\" src=\"").nth(1).unwrap();
+    let sound = &sound[..sound.find('"').unwrap()];
+    assert_eq!(the_box.get(sound).await.status(), 200, "{sound}");
     let capsule = &the_box.json("/api/v1/capsules?lang=fr&limit=1").await["capsules"][0];
     let id = capsule["id"].as_str().unwrap().to_owned();
     let names: Vec<&str> = capsule["renditions"]
