@@ -39,6 +39,7 @@ impl AudioFile {
     /// The file extension browsers and podcast apps expect.
     pub fn extension(&self) -> &'static str {
         match self.essence() {
+            "audio/webm" => "weba",
             "audio/ogg" => "opus",
             "audio/mpeg" => "mp3",
             _ => "m4a",

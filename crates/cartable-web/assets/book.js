@@ -256,8 +256,8 @@
 
   function send(verb) {
     remember();
-    if (!me) return;
     lastSent = Date.now();
+    if (!me) return;
     var v = me.vocabulary;
     var position = bookTime();
     var result = { duration: "PT" + takeSpent().toFixed(2) + "S", extensions: {} };

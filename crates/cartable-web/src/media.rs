@@ -45,6 +45,7 @@ fn content_type(ext: &str) -> Option<&'static str> {
         "wav" => "audio/wav",
         "flac" => "audio/flac",
         "webm" => "video/webm",
+        "weba" => "audio/webm",
         "mov" => "video/quicktime",
         "mkv" => "video/x-matroska",
         "png" => "image/png",

@@ -320,3 +320,103 @@ async fn a_bad_course_is_named_and_nothing_is_written() {
     let page = server.get("/fr/literacy").await.text().await.unwrap();
     assert!(page.contains("Pas encore de leçon"), "nothing was written");
 }
+
+#[tokio::test]
+async fn the_picture_sign_in_brings_a_learner_back_to_the_path() {
+    use crate::accounts::{cli, token};
+    let env = Env::new().await;
+    add_user(&env, "ustada", "teacher", "chalk-and-slate");
+    cli(&env, &["school", "add", "azrou", "--name", "École Azrou"]);
+    cli(
+        &env,
+        &[
+            "class", "add", "alpha-2", "--school", "azrou", "--name", "Alpha 2",
+        ],
+    );
+    cli(&env, &["class", "teacher", "alpha-2", "ustada"]);
+    let csv = env.dir.path().join("alpha.csv");
+    std::fs::write(&csv, "name,login,class\nItto,itto,alpha-2\n").unwrap();
+    cli(&env, &["enrol", csv.to_str().unwrap()]);
+    let teacher = token(&env, "ustada");
+    let server = env.serve(&[]);
+    let cards: Value = reqwest::Client::new()
+        .post(server.url("/api/v1/classes/alpha-2/picture-login"))
+        .bearer_auth(&teacher)
+        .json(&json!({"enabled": true}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let pictures: Vec<String> = cards["cards"][0]["pictures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap().to_owned())
+        .collect();
+
+    let mut b = Browser::new(&server);
+    let start = b.get("/ar/signin/pictures-then?next=/ar/literacy").await;
+    assert_eq!(start.status(), 303);
+    assert_eq!(start.headers()["location"], "/ar/signin/pictures");
+    let keypad = b
+        .get("/ar/signin/pictures/alpha-2/itto")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let csrf = hidden_csrf(&keypad);
+    let mut fields = vec![("csrf".to_owned(), csrf)];
+    for (i, p) in pictures.iter().enumerate() {
+        fields.push((format!("p{}", i + 1), p.clone()));
+    }
+    let fields: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let signed = b
+        .post_form("/ar/signin/pictures/alpha-2/itto", &fields)
+        .await;
+    assert_eq!(signed.status(), 303, "{}", signed.text().await.unwrap());
+    assert_eq!(
+        signed.headers()["location"],
+        "/ar/literacy",
+        "back to the path"
+    );
+    let home = b.get("/ar/literacy").await.text().await.unwrap();
+    assert!(
+        !home.contains("pictures-then"),
+        "signed in: no sign-in button"
+    );
+
+    // Somewhere else than this site is not a place to come back to.
+    let mut other = Browser::new(&server);
+    other
+        .get("/fr/signin/pictures-then?next=//evil.example/")
+        .await;
+    let keypad = other
+        .get("/fr/signin/pictures/alpha-2/itto")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let mut fields = vec![("csrf".to_owned(), hidden_csrf(&keypad))];
+    for (i, p) in pictures.iter().enumerate() {
+        fields.push((format!("p{}", i + 1), p.clone()));
+    }
+    let fields: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let signed = other
+        .post_form("/fr/signin/pictures/alpha-2/itto", &fields)
+        .await;
+    assert_eq!(signed.status(), 303);
+    assert!(
+        signed.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/fr/")
+    );
+}
