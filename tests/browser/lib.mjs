@@ -138,8 +138,9 @@ export async function screenshot(dir, label, page, name) {
 /**
  * Same-origin check over `requests`: FAILs those that leave `origin`, and
  * same-origin subresources that failed or answered 400 or more (not the page
- * itself, nor the favicon the browser asks for on its own). A request that
- * got no response is left out when `skipFailed(request)` says so;
+ * itself, nor the favicon the browser asks for on its own). A request the
+ * page cancelled (net::ERR_ABORTED) is not a failure; another that got no
+ * response is left out when `skipFailed(request)` says so;
  * `onResponse(request, response)` is awaited for every same-origin response,
  * after its status is checked.
  */
@@ -155,7 +156,11 @@ export async function checkSameOrigin(label, requests, origin, { skipFailed = ()
     }
     const response = await withTimeout(request.response(), 5_000, "response").catch(() => null);
     if (!response) {
-      if (request.failure() && !skipFailed(request)) {
+      // ERR_ABORTED is the page cancelling its own request (a navigation,
+      // a media element changing its source, a fetch left behind), not an
+      // address that does not answer.
+      const aborted = request.failure()?.errorText === "net::ERR_ABORTED";
+      if (request.failure() && !aborted && !skipFailed(request)) {
         broken.push(`${url} (${request.resourceType()}: ${request.failure().errorText})`);
       }
       continue;

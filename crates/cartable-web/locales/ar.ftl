@@ -731,5 +731,6 @@ lit-stage-sentences = الجمل
 lit-state-new = لم يبدأ
 lit-state-started = بدأ
 lit-state-done = انتهى
+lit-class-link = مسار محو الأمية
 lit-class-title = محو الأمية
 lit-class-intro = دروس مسار محو الأمية لكل متعلم: نجمة عند انتهاء الدرس (إجابات صحيحة كافية من المحاولة الأولى)، ونصف دائرة عند بدئه.

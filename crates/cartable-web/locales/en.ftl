@@ -699,5 +699,6 @@ lit-stage-sentences = sentences
 lit-state-new = not started
 lit-state-started = started
 lit-state-done = done
+lit-class-link = Literacy path
 lit-class-title = Literacy
 lit-class-intro = Each learner's lessons of the literacy path: a star when done (enough right answers at the first try), half a circle when started.

@@ -699,5 +699,6 @@ lit-stage-sentences = phrases
 lit-state-new = pas commencée
 lit-state-started = commencée
 lit-state-done = finie
+lit-class-link = Parcours d'alphabétisation
 lit-class-title = Alphabétisation
 lit-class-intro = Les leçons du parcours d'alphabétisation de chaque apprenant : une étoile quand elle est finie (assez de bonnes réponses du premier coup), un demi-cercle quand elle est commencée.

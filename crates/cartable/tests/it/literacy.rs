@@ -127,6 +127,23 @@ async fn a_lesson_is_practised_and_recorded_and_the_trainer_sees_it() {
     let played = server.get(&screen(&fr)).await;
     assert_eq!(played.status(), 200);
     assert_eq!(played.headers()["content-type"], "audio/mp4");
+    // An SVG picture opened on its own runs no script.
+    let lesson = server
+        .get("/fr/literacy/alif-ba/ba-ta-sa")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let at = lesson.find(".svg\"").unwrap();
+    let svg = &lesson[lesson[..at].rfind('"').unwrap() + 1..at + 4];
+    let picture = server.get(svg).await;
+    assert_eq!(picture.headers()["content-type"], "image/svg+xml");
+    assert!(
+        picture.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("sandbox")
+    );
 
     // A visitor practises; nothing is recorded.
     let mut visitor = Browser::new(&server);
