@@ -70,12 +70,22 @@ run(async () => {
     await checkAxe("/fr/quizzes/…/attempts/… (question)", page);
     await screenshot(screenshots, "question fr", page, "quiz-question-fr.png");
     // Tab to the first option, pick it with Space, Tab on to the save button.
-    const first = page.locator("fieldset.question input").first();
+    // The paper is drawn per attempt: the first question may also be an
+    // ordering or a matching one, answered with a select per line, each
+    // given a different choice with the arrow keys.
+    const answers = "fieldset.question input, fieldset.question select";
+    const first = page.locator(answers).first();
     const got = await tabTo(page, first, 60);
     check("keyboard reaches the first answer", got.reached, `after ${got.tabs} Tab presses`);
-    const type = await first.getAttribute("type");
+    const type = await first.evaluate((e) => (e.tagName === "SELECT" ? "select" : e.type));
     if (type === "radio" || type === "checkbox") await page.keyboard.press("Space");
-    else await page.keyboard.type("12");
+    else if (type === "select") {
+      const lines = await page.locator("fieldset.question select").count();
+      for (let k = 0; k < lines; k++) {
+        for (let j = 0; j <= k; j++) await page.keyboard.press("ArrowDown");
+        if (k + 1 < lines) await page.keyboard.press("Tab");
+      }
+    } else await page.keyboard.type("12");
     let focused = "";
     for (let i = 0; i < 20 && !focused.includes("Enregistrer"); i++) {
       await page.keyboard.press("Tab");
@@ -89,7 +99,7 @@ run(async () => {
     check("the first question shows as answered", answered.includes("✓"), answered.trim());
     // Back to the first question: the answer is still there (a reload).
     await page.goto(page.url().replace(/q=\d+/, "q=1"), { waitUntil: "load" });
-    const kept = await page.locator("fieldset.question input").first().evaluate((i) => i.type === "radio" || i.type === "checkbox" ? i.checked : i.value !== "");
+    const kept = await page.locator(answers).first().evaluate((i) => i.type === "radio" || i.type === "checkbox" ? i.checked : i.value !== "");
     check("the saved answer is kept after a reload", kept, "");
   });
 
