@@ -98,7 +98,9 @@ fn fingerprint(entry: &CapsuleEntry, file_hashes: &[String]) -> String {
     h.finalize().to_hex().to_string()
 }
 
-fn hash_file(path: &Path) -> std::io::Result<String> {
+/// The BLAKE3 of a file, as hex: what fingerprints and transcode caches
+/// key on.
+pub fn hash_file(path: &Path) -> std::io::Result<String> {
     let mut hasher = blake3::Hasher::new();
     std::io::copy(&mut std::fs::File::open(path)?, &mut hasher)?;
     Ok(hasher.finalize().to_hex().to_string())

@@ -11,7 +11,7 @@
 //! (same fingerprint).
 
 use crate::App;
-use crate::import::{Rejected, finish, progress_bar, report_problems};
+use crate::import::{Rejected, finish, hash_file, progress_bar, report_problems};
 use anyhow::Context;
 use cartable_core::BlobHash;
 use cartable_core::library::{
@@ -126,12 +126,6 @@ fn folders(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
         .collect();
     out.sort();
     Ok(out)
-}
-
-fn hash_file(path: &Path) -> std::io::Result<String> {
-    let mut hasher = blake3::Hasher::new();
-    std::io::copy(&mut std::fs::File::open(path)?, &mut hasher)?;
-    Ok(hasher.finalize().to_hex().to_string())
 }
 
 /// Every file of the folder (name and BLAKE3), the metadata and the

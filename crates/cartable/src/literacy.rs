@@ -4,7 +4,7 @@
 //! the same folder again changes nothing.
 
 use crate::App;
-use crate::import::{Rejected, finish};
+use crate::import::{Rejected, finish, hash_file};
 use anyhow::Context;
 use cartable_core::literacy::{COURSE_FILE, Course, CourseFile, Item, Lesson, Picture, Sound};
 use cartable_core::manifest::Problem;
@@ -65,12 +65,6 @@ fn named_files(file: &CourseFile) -> Vec<(String, String, bool)> {
         }
     }
     out
-}
-
-fn hash_file(path: &Path) -> std::io::Result<String> {
-    let mut hasher = blake3::Hasher::new();
-    std::io::copy(&mut std::fs::File::open(path)?, &mut hasher)?;
-    Ok(hasher.finalize().to_hex().to_string())
 }
 
 /// Reads and checks the course; every problem found, by file and field.

@@ -338,6 +338,24 @@ async fn a_bad_course_is_named_and_nothing_is_written() {
     assert!(page.contains("Pas encore de leçon"), "nothing was written");
 }
 
+/// Posts a picture password to a keypad page, with its CSRF token.
+async fn sign_in_with_pictures(
+    b: &mut Browser,
+    keypad: &str,
+    csrf: String,
+    pictures: &[String],
+) -> reqwest::Response {
+    let mut fields = vec![("csrf".to_owned(), csrf)];
+    for (i, p) in pictures.iter().enumerate() {
+        fields.push((format!("p{}", i + 1), p.clone()));
+    }
+    let fields: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    b.post_form(keypad, &fields).await
+}
+
 #[tokio::test]
 async fn the_picture_sign_in_brings_a_learner_back_to_the_path() {
     use crate::accounts::{cli, token};
@@ -384,17 +402,8 @@ async fn the_picture_sign_in_brings_a_learner_back_to_the_path() {
         .await
         .unwrap();
     let csrf = hidden_csrf(&keypad);
-    let mut fields = vec![("csrf".to_owned(), csrf)];
-    for (i, p) in pictures.iter().enumerate() {
-        fields.push((format!("p{}", i + 1), p.clone()));
-    }
-    let fields: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let signed = b
-        .post_form("/ar/signin/pictures/alpha-2/itto", &fields)
-        .await;
+    let signed =
+        sign_in_with_pictures(&mut b, "/ar/signin/pictures/alpha-2/itto", csrf, &pictures).await;
     assert_eq!(signed.status(), 303, "{}", signed.text().await.unwrap());
     assert_eq!(
         signed.headers()["location"],
@@ -418,17 +427,13 @@ async fn the_picture_sign_in_brings_a_learner_back_to_the_path() {
         .text()
         .await
         .unwrap();
-    let mut fields = vec![("csrf".to_owned(), hidden_csrf(&keypad))];
-    for (i, p) in pictures.iter().enumerate() {
-        fields.push((format!("p{}", i + 1), p.clone()));
-    }
-    let fields: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let signed = other
-        .post_form("/fr/signin/pictures/alpha-2/itto", &fields)
-        .await;
+    let signed = sign_in_with_pictures(
+        &mut other,
+        "/fr/signin/pictures/alpha-2/itto",
+        hidden_csrf(&keypad),
+        &pictures,
+    )
+    .await;
     assert_eq!(signed.status(), 303);
     assert!(
         signed.headers()["location"]
